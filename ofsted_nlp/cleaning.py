@@ -1,0 +1,290 @@
+"""Turn extracted pages into clean blocks of text.
+
+A block is a paragraph, a bullet or a heading, with page furniture removed
+(Ofsted addresses, phone lines, running headers and footers, page numbers,
+"INVESTOR IN PEOPLE"), lines broken by page ends re-joined, bullet marks,
+paragraph numbers and markdown marks stripped, and line-end hyphenation undone
+only where the document itself shows the word unhyphenated.
+
+Whether a heading carries a judgement is decided in :mod:`ofsted_nlp.sections`;
+this module only says *that* a line is a heading.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from . import sections
+
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+DATE_LINE = re.compile(rf"^\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})\s+(\d{{4}})\s*$", re.I)
+
+# Whole lines that are letterhead, contact details or other page furniture.
+_FURNITURE = [
+    r"ofsted",
+    r"piccadilly gate",
+    r"store street",
+    r"manchester",
+    r"m1 2wd",
+    r"manchester m1 2wd",
+    r"agora",
+    r"6 cumberland place",
+    r"park street",
+    r"nottingham ng1 6hj",
+    r"clive house",
+    r"70 petty france,?",
+    r"london sw1h 9ex",
+    r"aviation house",
+    r"125 kingsway",
+    r"london wc2b 6se",
+    r"royal exchange buildings",
+    r"st ann'?s square",
+    r"manchester m2 7la",
+    r"freshford house.*",
+    r"(direct )?[tfe]:? ?\+?[\d ]{8,}.*",
+    r"textphone:? [\d ]+",
+    r"(e: |w: )?(www\.|http)\S+",
+    r"(e: )?\S+@\S+\.\S+",
+    r"investor in people",
+    r"page \d+( of \d+)?",
+    r"\d{1,3}",
+    r"©.*crown copyright.*",
+    r"reference no:? .*",
+]
+_FURNITURE_RE = re.compile(r"^(?:" + "|".join(_FURNITURE) + r")\s*$", re.I)
+
+BULLET_CHARS = "•◼▪■●◦‣∙·–—*-\u2043\u25aa\u25cf"
+_BULLET_RE = re.compile(rf"^\s*(?:[{re.escape(BULLET_CHARS)}]|[\uf000-\uf8ff])\s*")
+_PARA_NUM_RE = re.compile(r"^\s*(\d{1,3})\.\s+(?=[A-Z‘'\"(])")
+_MARKDOWN_RE = re.compile(r"^\s*#{1,6}\s*|\*\*|__")
+_PARA_REF_RE = re.compile(r"\s*\((?:see )?paragraphs? [\d,–\- and]+\)", re.I)
+_TERMINAL_RE = re.compile(r"[.!?:;][\"'’”)\]]*$")
+_SOFT_HYPHEN = "\ufffe"
+# Lines that always open a block of their own.
+_NEVER_JOINED_RE = re.compile(r"^(dear\b|yours (sincerely|faithfully)|copy( to)?:|inspection dates?:|lead inspector:)", re.I)
+_HYPHEN_JOIN_RE = re.compile(rf"(\w+){_SOFT_HYPHEN}\s*(\w+)")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u202f]+")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, bullet or heading of a cleaned document."""
+
+    kind: str  # "heading", "paragraph" or "bullet"
+    text: str
+    page: int
+
+
+def normalise_chars(text: str) -> str:
+    """Fold ligatures, quotes and odd spaces to plain forms (keeps pdfium's soft-hyphen mark)."""
+    text = unicodedata.normalize("NFKC", text.replace(_SOFT_HYPHEN, "\x00"))
+    text = text.replace("\x00", _SOFT_HYPHEN)
+    text = (
+        text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+        .replace("\u00ad", "").replace("\u200b", "")
+    )
+    return _SPACES_RE.sub(" ", text)
+
+
+def _furniture_key(line: str) -> str:
+    return re.sub(r"[\d\s]+", " ", line.lower()).strip()
+
+
+def running_lines(pages: list[list[str]]) -> set[str]:
+    """Lines (digits ignored) that stand at the top or bottom of several pages."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for page in pages:
+        lines = [ln.strip() for ln in page if ln.strip()]
+        edge = set(_furniture_key(ln) for ln in lines[:3] + lines[-3:])
+        counts.update(k for k in edge if k)
+    need = max(3, len(pages) // 2)
+    return {k for k, n in counts.items() if n >= need}
+
+
+def is_furniture(line: str, running: set[str]) -> bool:
+    s = line.strip()
+    if not s:
+        return False
+    if _FURNITURE_RE.match(s):
+        return True
+    return _furniture_key(s) in running
+
+
+def clean_pages(pages: list[list[str]]) -> list[Block]:
+    """Clean extracted pages into blocks, in document order."""
+    running = running_lines(pages)
+    # Flatten to (page, line) keeping blank lines as paragraph hints.
+    lines: list[tuple[int, str]] = []
+    for pno, page in enumerate(pages):
+        for raw in page:
+            line = normalise_chars(raw).strip()
+            if line and is_furniture(line, running):
+                continue
+            lines.append((pno, line))
+    lines = _drop_contents(_drop_judgement_table(lines))
+    vocab = _vocabulary(" ".join(text for _, text in lines))
+
+    blocks: list[dict] = []
+    current: dict | None = None
+    blank_before = True
+    i = 0
+    n = len(lines)
+    while i < n:
+        pno, line = lines[i]
+        i += 1
+        if not line:
+            blank_before = True
+            continue
+        line = _MARKDOWN_RE.sub("", line).strip()
+        if not line:
+            continue
+        kind = "paragraph"
+        m = _BULLET_RE.match(line)
+        if m and len(line) > m.end():
+            kind, line = "bullet", line[m.end():].strip()
+        else:
+            m = _PARA_NUM_RE.match(line)
+            if m and not sections.is_grade_line(line):
+                kind, line = "paragraph", line[m.end():].strip()
+                m = None
+                kind = "numbered"
+        if not line:
+            continue
+        nxt = _next_text(lines, i)
+        if kind == "paragraph" and current is not None and _continues(current, line, blank_before):
+            current["text"] = _join(current["text"], line)
+            blank_before = False
+            continue
+        # A new block starts here: is it a heading?
+        if kind == "paragraph":
+            two = f"{line} {nxt}" if nxt else ""
+            if sections.is_heading_text(line) or (
+                sections.looks_like_heading(line) and (not nxt or _starts_block(nxt))
+            ):
+                kind = "heading"
+            elif nxt and sections.is_heading_text(two) and not _TERMINAL_RE.search(line):
+                # A heading set over two lines ("The experiences and progress of /
+                # children who need help and protection Requires improvement").
+                kind, line = "heading", two
+                i = _skip_next_text(lines, i)
+        if kind == "numbered":
+            kind = "paragraph"
+        current = {"kind": kind, "text": line, "page": pno}
+        blocks.append(current)
+        blank_before = False
+
+    out = []
+    for b in blocks:
+        text = _dehyphenate(b["text"], vocab)
+        text = _PARA_REF_RE.sub("", text)
+        text = _SPACES_RE.sub(" ", text).strip()
+        if b["kind"] == "heading":
+            text = re.sub(r"(?<=[a-z])\d{1,2}$", "", text).rstrip(" :")  # footnote mark
+        if text:
+            out.append(Block(b["kind"], text, b["page"]))
+    return out
+
+
+def _drop_contents(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Remove a table of contents: from a "Contents" line to the end of its page."""
+    out: list[tuple[int, str]] = []
+    skip_page = None
+    for pno, text in lines:
+        if skip_page is not None and pno == skip_page:
+            continue
+        if re.match(r"^contents$", text, re.I):
+            skip_page = pno
+            continue
+        out.append((pno, text))
+    return out
+
+
+_TABLE_START_RE = re.compile(r"^judgement grade$", re.I)
+_TABLE_END_RE = re.compile(r"^overall effectiveness\b", re.I)
+
+
+def _drop_judgement_table(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Remove the judgement table of an inspection report's first page."""
+    out: list[tuple[int, str]] = []
+    i = 0
+    while i < len(lines):
+        pno, text = lines[i]
+        if _TABLE_START_RE.match(text):
+            for j in range(i + 1, min(i + 30, len(lines))):
+                if _TABLE_END_RE.match(lines[j][1]):
+                    i = j + 1
+                    # the grade may wrap: "Requires improvement to" / "be good"
+                    while i < len(lines) and re.match(r"^(be good|to be good|good)$", lines[i][1], re.I):
+                        i += 1
+                    break
+            else:
+                out.append(lines[i])
+                i += 1
+            continue
+        out.append(lines[i])
+        i += 1
+    return out
+
+
+def _continues(current: dict, line: str, blank_before: bool) -> bool:
+    """Is ``line`` the continuation of the block before it (a wrapped or page-broken line)?"""
+    if _NEVER_JOINED_RE.match(line):
+        return False
+    if line[0].islower() or line[0] in ",;)":
+        return True
+    if current["kind"] == "heading" or blank_before or _NEVER_JOINED_RE.match(current["text"]):
+        return False
+    if _TERMINAL_RE.search(current["text"]):
+        return False
+    return not sections.is_heading_text(line)
+
+
+def _next_text(lines: list[tuple[int, str]], i: int) -> str:
+    while i < len(lines):
+        if lines[i][1]:
+            return _MARKDOWN_RE.sub("", lines[i][1]).strip()
+        i += 1
+    return ""
+
+
+def _skip_next_text(lines: list[tuple[int, str]], i: int) -> int:
+    while i < len(lines) and not lines[i][1]:
+        i += 1
+    return i + 1
+
+
+def _starts_block(line: str) -> bool:
+    c = line[0]
+    return c.isupper() or c.isdigit() or bool(_BULLET_RE.match(line)) or c in "\"'("
+
+
+def _join(a: str, b: str) -> str:
+    if a.endswith(_SOFT_HYPHEN):
+        return a + b
+    if re.search(r"[A-Za-z]-$", a) and b[:1].islower():
+        return a[:-1] + _SOFT_HYPHEN + b
+    return f"{a} {b}"
+
+
+def _vocabulary(text: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-z]+", text.replace(_SOFT_HYPHEN, " "))}
+
+
+def _dehyphenate(text: str, vocab: set[str]) -> str:
+    """Undo a line-end hyphen only where the joined word stands elsewhere in the document."""
+
+    def fix(m: re.Match) -> str:
+        a, b = m.group(1), m.group(2)
+        if (a + b).lower() in vocab and f"{a}-{b}".lower() not in vocab:
+            return a + b
+        return f"{a}-{b}"
+
+    text = _HYPHEN_JOIN_RE.sub(fix, text)
+    return text.replace(_SOFT_HYPHEN, "-")

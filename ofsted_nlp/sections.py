@@ -1,0 +1,145 @@
+"""Headings and the judgement they give the findings under them.
+
+Judgement is read from the document's layout, by rule, following the
+codebook: a finding under "Strengths" is a ``strength`` whatever its wording.
+"""
+
+from __future__ import annotations
+
+import re
+
+JUDGEMENTS = ("strength", "satisfactory", "development", "priority_action", "unspecified")
+
+# Heading text (whole heading, case-insensitive) -> judgement. Order matters:
+# the first pattern that matches decides.
+_JUDGEMENT_HEADINGS: list[tuple[str, str]] = [
+    (r"(the )?areas? (of|for) priority action", "priority_action"),
+    (r"(the )?(main )?(key )?(areas? of )?strengths?", "strength"),
+    (r"(the )?(local authority|lscb|board|council|service) has (the following|a number of|several) (key )?(areas? of )?strengths?", "strength"),
+    (r"(summary of )?(the )?key strengths", "strength"),
+    (r"satisfactory practice", "satisfactory"),
+    (r"(the )?service meets the requirements of statutory guidance.*", "satisfactory"),
+    (r"areas? (of|for) (development|improvement)", "development"),
+    (r"what needs to improve.*", "development"),
+    (r"what does (the )?.{0,40}? need to improve\??", "development"),
+    (r"recommendations?", "development"),
+]
+_JUDGEMENT_RES = [(re.compile(rf"^{p}[\s:?.]*$", re.I), j) for p, j in _JUDGEMENT_HEADINGS]
+
+# Lead-in sentences that open a judged list ("... were delivered satisfactorily
+# in accordance with national guidance, in particular:").
+_LEADIN_RES = [
+    (re.compile(r"delivered satisfactorily|satisfactory practice|met (the )?requirements", re.I), "satisfactory"),
+]
+
+# Headings that carry no judgement but that we must recognise as headings
+# even where the generic shape test would miss them.
+_OTHER_HEADINGS = [
+    r"overview",
+    r"findings",
+    r"summary",
+    r"executive summary",
+    r"inspection findings.*",
+    r"introduction",
+    r"background",
+    r"contents",
+    r"the local authority",
+    r"information about this (local authority area|inspection)",
+    r"previous ofsted inspections",
+    r"local leadership",
+    r"children living in this area",
+    r"child protection in this area",
+    r"children looked after in this area",
+    r"other local authority services",
+    r"summary for children and young people",
+    r"the inspection team",
+    r"the experiences and progress of (children|care leavers).*",
+    r"the impact of leaders on social work practice.*",
+    r"leadership,? management and governance.*",
+    r"the local safeguarding children board.*",
+    r"overall effectiveness.*",
+    r"help and protection",
+    r"children looked after",
+    r"care leavers",
+    r"(what is|the local authority's)? ?progress.*",
+    r"next steps?",
+]
+_OTHER_RE = re.compile(r"^(?:" + "|".join(_OTHER_HEADINGS) + r")[\s:?.]*$", re.I)
+
+# Sections whose sentences are not findings: area statistics, the inspection
+# team, and the inspection's own description.
+_NON_FINDING_SECTIONS = re.compile(
+    r"^(contents|information about this (local authority area|inspection)|previous ofsted inspections|"
+    r"local leadership|children living in this area|child protection in this area|"
+    r"children looked after in this area|other local authority services|the inspection team|"
+    r"the local authority)$",
+    re.I,
+)
+
+GRADE = r"(outstanding|good|inadequate|requires improvement( to be good)?|not judged|adequate)"
+_GRADE_LINE_RE = re.compile(rf"^(\d(\.\d)?\.? )?[A-Z][^.]*?\s{GRADE}\s*$", re.I)
+_FUNCTION_WORDS = {
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",
+    "of", "on", "or", "that", "the", "their", "they", "this", "to", "was", "were", "which",
+    "with", "who", "its", "not", "but", "been",
+}
+
+
+def judgement_of(heading: str) -> str | None:
+    """The judgement a heading gives its section, or ``None`` if it gives none."""
+    h = heading.strip().rstrip(":")
+    for rx, judgement in _JUDGEMENT_RES:
+        if rx.match(h):
+            return judgement
+    return None
+
+
+def judgement_of_leadin(text: str) -> str | None:
+    """The judgement a lead-in sentence ending in a colon gives the list after it."""
+    if not text.rstrip().endswith(":"):
+        return None
+    j = judgement_of(text)
+    if j:
+        return j
+    low = text.lower()
+    if "strengths and areas for development" in low or "strengths and areas of development" in low:
+        return None
+    for rx, judgement in _LEADIN_RES:
+        if rx.search(text):
+            return judgement
+    return None
+
+
+def is_heading_text(text: str) -> bool:
+    """Is this line one of the headings Ofsted uses (with or without a judgement)?"""
+    t = text.strip().rstrip(":")
+    if len(t.split()) > 16:
+        return False
+    return judgement_of(t) is not None or bool(_OTHER_RE.match(t))
+
+
+def is_non_finding_section(heading: str) -> bool:
+    """Sections whose sentences describe the area or the inspection rather than judge practice."""
+    return bool(_NON_FINDING_SECTIONS.match(heading.strip().rstrip(":")))
+
+
+def is_grade_line(line: str) -> bool:
+    """A row of a judgement table: "1. Children who need help and protection Requires improvement"."""
+    return bool(_GRADE_LINE_RE.match(line.strip())) and len(line.split()) <= 14
+
+
+def looks_like_heading(line: str) -> bool:
+    """The shape of a heading: short, capitalised, no closing punctuation."""
+    s = line.strip()
+    words = s.split()
+    if not words or len(words) > 10:
+        return False
+    if not (s[0].isupper() or s[0].isdigit()):
+        return False
+    if re.search(r"[.,;!]$", s) or s.endswith(("'", '"')):
+        return False
+    if "," in s and len(words) > 5:
+        return False
+    if words[-1].lower().strip(":") in _FUNCTION_WORDS:
+        return False
+    return True
