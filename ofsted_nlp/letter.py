@@ -175,13 +175,27 @@ def _findings(body: list[Block]) -> tuple[list[Section], list[Finding]]:
     current = Section("", "unspecified")
     skip_section = False
     units: list[tuple[str, Section]] = []
-    for b in body:
+    seen_bullet = False
+    for i, b in enumerate(body):
         if b.kind == "heading":
             judgement = sections.judgement_of(b.text) or "unspecified"
             current = Section(b.text, judgement)
             skip_section = sections.is_non_finding_section(b.text)
             found_sections.append(current)
+            seen_bullet = False
             continue
+        seen_bullet = seen_bullet or b.kind == "bullet"
+        if (
+            current.judgement != "unspecified"
+            and seen_bullet
+            and b.kind == "paragraph"
+            and i + 1 < len(body)
+            and body[i + 1].kind == "paragraph"
+        ):
+            # A judged list (bullets) followed by running paragraphs with no
+            # heading of their own: the list has ended, the prose is not judged.
+            current = Section("", "unspecified")
+            found_sections.append(current)
         lead = sections.judgement_of_leadin(b.text) if b.kind == "paragraph" else None
         if lead:
             current = Section(b.text.rstrip(":"), lead)

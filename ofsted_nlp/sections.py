@@ -14,6 +14,7 @@ JUDGEMENTS = ("strength", "satisfactory", "development", "priority_action", "uns
 # the first pattern that matches decides.
 _JUDGEMENT_HEADINGS: list[tuple[str, str]] = [
     (r"(the )?areas? (of|for) priority action", "priority_action"),
+    (r"priority and immediate action", "priority_action"),
     (r"(the )?(main )?(key )?(areas? of )?strengths?", "strength"),
     (r"(the )?(local authority|lscb|board|council|service) has (the following|a number of|several) (key )?(areas? of )?strengths?", "strength"),
     (r"(summary of )?(the )?key strengths", "strength"),
@@ -53,7 +54,8 @@ _OTHER_HEADINGS = [
     r"other local authority services",
     r"summary for children and young people",
     r"the inspection team",
-    r"the experiences and progress of (children|care leavers).*",
+    r"(the )?experiences and progress of (children|care leavers|young people).*",
+    r"[A-Z][\w ,']{5,120}: (outstanding|good|inadequate|requires improvement( to be good)?)",
     r"the impact of leaders on social work practice.*",
     r"leadership,? management and governance.*",
     r"the local safeguarding children board.*",
@@ -63,6 +65,9 @@ _OTHER_HEADINGS = [
     r"care leavers",
     r"(what is|the local authority's)? ?progress.*",
     r"next steps?",
+    r"section \d+:? .{3,100}",
+    r"(the )?effectiveness of the (lscb|local safeguarding children board).{0,60}",
+    r"what the inspection judge?ments mean.*",
 ]
 _OTHER_RE = re.compile(r"^(?:" + "|".join(_OTHER_HEADINGS) + r")[\s:?.]*$", re.I)
 
@@ -72,7 +77,7 @@ _NON_FINDING_SECTIONS = re.compile(
     r"^(contents|information about this (local authority area|inspection)|previous ofsted inspections|"
     r"local leadership|children living in this area|child protection in this area|"
     r"children looked after in this area|other local authority services|the inspection team|"
-    r"the local authority)$",
+    r"the local authority|what the inspection judge?ments mean.*)$",
     re.I,
 )
 

@@ -1,0 +1,81 @@
+"""The model card: what a model was trained on, how well it does, and how to check it."""
+
+from __future__ import annotations
+
+
+def _fmt(x) -> str:
+    return f"{x:.3f}" if isinstance(x, float) else str(x)
+
+
+def render_markdown(card: dict) -> str:
+    """A readable model card from the card's JSON."""
+    lines = [
+        "# ofsted-nlp model card",
+        "",
+        f"Artefact: `{card.get('artefact', '')}`  ",
+        f"sha256: `{card.get('sha256', '')}`  ",
+        f"Trained: {card.get('trained_at', '')} with `{card.get('command', '')}`",
+        "",
+        "## What it does",
+        "Tags each finding (a sentence of an Ofsted letter or report that judges practice) with zero or more",
+        "themes (supervision, thresholds, timeliness, caseloads, out_of_hours, caf) and one polarity",
+        "(positive, negative, neutral), following `docs/codebook.md`.",
+        "",
+        "Method: TF-IDF over words (1-2-grams for themes, 1-3-grams for polarity) and characters (3-5-grams)",
+        "plus counts of the codebook's own vocabulary, into logistic regression: one-vs-rest for themes with",
+        "per-theme thresholds chosen by cross-validation grouped by authority; multinomial for polarity.",
+        "",
+        "## Training data",
+    ]
+    data = card.get("data", {})
+    lines += [
+        f"- sentences: {data.get('sentences')} from {data.get('documents')} documents, "
+        f"{data.get('authorities')} authorities",
+        f"- labels not re-attached to their sentence: {data.get('unattached')}",
+        f"- data fingerprint (sha256 of the training table): `{data.get('fingerprint')}`",
+        "",
+        "| label | count |",
+        "|---|---|",
+    ]
+    for k, v in data.get("label_counts", {}).items():
+        lines.append(f"| {k} | {v} |")
+    lines += ["", "## Decision thresholds", "", "| theme | threshold |", "|---|---|"]
+    for k, v in card.get("thresholds", {}).items():
+        lines.append(f"| {k} | {v:.3f} |")
+    ev = card.get("evaluation")
+    if ev:
+        lines += [
+            "",
+            "## Evaluation",
+            "",
+            f"{ev.get('folds')}-fold cross-validation grouped by authority (no authority in both train and test),",
+            f"measured with `{ev.get('command', 'ofsted-nlp evaluate')}`.",
+            "",
+            "| system | theme macro-F1 | polarity macro-F1 | polarity accuracy |",
+            "|---|---|---|---|",
+        ]
+        for name, m in ev.get("systems", {}).items():
+            lines.append(
+                f"| {name} | {_fmt(m['theme_macro_f1'])} | {_fmt(m['polarity_macro_f1'])} | {_fmt(m['polarity_accuracy'])} |"
+            )
+        model = ev.get("systems", {}).get("model", {})
+        if model.get("per_theme"):
+            lines += ["", "Per theme (model):", "", "| theme | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+            for t, m in model["per_theme"].items():
+                lines.append(f"| {t} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | {_fmt(m['f1'])} | {m['support']} |")
+        if model.get("per_polarity"):
+            lines += ["", "Per polarity class (model):", "", "| class | precision | recall | F1 | support |",
+                      "|---|---|---|---|---|"]
+            for t, m in model["per_polarity"].items():
+                lines.append(f"| {t} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | {_fmt(m['f1'])} | {m['support']} |")
+    lines += ["", "## Versions", ""]
+    for k, v in card.get("versions", {}).items():
+        lines.append(f"- {k} {v}")
+    lines += [
+        "",
+        "## Limits",
+        "- Trained on English local authority letters and reports 2010-2026; other inspection types are untested.",
+        "- Judgement comes from the document's headings by rule, not from this model.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,102 @@
+"""The codebook's vocabulary as patterns: baseline tagger and model features.
+
+Each theme's patterns come from the codebook's "typical words" and its rulings;
+the exclusions come from its "not this theme" column. They serve two uses:
+the keyword baseline that `ofsted-nlp evaluate` scores the model against, and
+extra features beside TF-IDF in the model itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .labels import POLARITIES, THEMES
+
+THEME_PATTERNS: dict[str, str] = {
+    "supervision": r"\bsupervis(ion|ions|ed|ing|e|or|ors)\b(?! orders?)|management oversight|managerial oversight|"
+    r"managers'? oversight|oversight (by|from|of) (team |senior )?managers|management direction|"
+    r"management decisions?|managers'? decisions",
+    "thresholds": r"\bthresholds?\b|\bcriteria\b|\bscreen(ed|ing|s)?\b|\beligib|level of need|levels of need|"
+    r"step(ped|s|ping)?[ -](up|down)|\bescalat|continuum of need|convene|\bconvened\b",
+    "timeliness": r"\btimel(y|iness)\b|\bprompt(ly|ness)?\b|\bdelay(s|ed)?\b|\bdrift\b|\bbacklogs?\b|\bwait(ing|s|ed)?\b|"
+    r"too long|\bswift(ly)?\b|\bquickly\b|timescales?|right time|earliest opportunity|\btoo late\b|\blate\b|"
+    r"\bslow(ly)?\b|\bpace\b|\bearlier\b|in a timely|\bovert?due\b|\bspeed",
+    "caseloads": r"\bcase ?loads?\b|\bworkloads?\b|\bcapacity\b|\bdemand\b|volume of work|high number of cases|"
+    r"number of cases|manageable|\bstaffing\b|\bvacanc",
+    "out_of_hours": r"out[ -]of[ -]hours|emergency duty|\bEDT\b|evenings and weekends|\bweekends?\b|overnight",
+    "caf": r"\bCAF\b|common assessment|lead professional|early help|early intervention|team around the (child|family)|"
+    r"\bTAF\b|\bTAC\b|common support framework",
+}
+# Phrases the codebook rules out for a theme.
+THEME_EXCLUSIONS: dict[str, str] = {
+    "supervision": r"supervision orders?",
+    "thresholds": r"threshold of the building",
+    "out_of_hours": r"emergency protection orders?",
+    "caf": r"core assessment|initial assessment",
+}
+
+POLARITY_CUES: dict[str, str] = {
+    "positive": r"\b(good|effective(ly)?|adequate|improv(ed|ing|ement)|in place|strong(ly)?|robust|well|timely|"
+    r"appropriate(ly)?|clear(ly)?|thorough|consistent(ly)?|high[- ]quality|manageable|strength|swift(ly)?|"
+    r"prompt(ly)?|secure|comprehensive|outstanding|valued|sensitive(ly)?|successful(ly)?|positive)\b",
+    "negative": r"\b(weak(ness|nesses)?|inconsistent(ly)?|insufficient(ly)?|late|not (yet|always|consistently|sufficiently|"
+    r"effective|timely|clear|robust|routinely|all|well)|needs? to (improve|be)|too (long|slow|high|many|few|variable)|"
+    r"delay(s|ed)?|drift|poor(ly)?|lack(s|ing)?|variable|limited|inadequate|fail(s|ed|ure)?|gaps?|"
+    r"ensure|strengthen|improve|however|but|although|while|despite|few|unclear|slow|absence|shortfall)\b",
+    "neutral": r"\b(plans? to|is implementing|are implementing|aspires?|has recently|have recently|"
+    r"being addressed|intends?|will be|are developing|is developing|in the process of|too (soon|early) to)\b",
+}
+
+_COMPILED = {t: re.compile(p, re.I) for t, p in THEME_PATTERNS.items()}
+_EXCLUDED = {t: re.compile(p, re.I) for t, p in THEME_EXCLUSIONS.items()}
+_POLARITY = {p: re.compile(x, re.I) for p, x in POLARITY_CUES.items()}
+_RECOMMENDATION = re.compile(r"^\W*(ensure|improve|strengthen|develop|increase|reduce|review|make sure)\b", re.I)
+_FINITE_VERB = re.compile(
+    r"\b(is|are|was|were|has|have|had|does|do|did|can|will|would|should|must|may|"
+    r"[a-z]+(ed|es))\b", re.I
+)
+
+
+def theme_hits(text: str) -> dict[str, int]:
+    """How many times each theme's codebook words occur, after the codebook's exclusions."""
+    out = {}
+    for theme, rx in _COMPILED.items():
+        cleaned = _EXCLUDED[theme].sub(" ", text) if theme in _EXCLUDED else text
+        out[theme] = len(rx.findall(cleaned))
+    return out
+
+
+def keyword_themes(text: str) -> tuple[str, ...]:
+    """Themes whose codebook words occur in the sentence (the keyword baseline)."""
+    hits = theme_hits(text)
+    return tuple(t for t in THEMES if hits[t])
+
+
+def keyword_polarity(text: str) -> str:
+    """Polarity by counting the codebook's cue words (the keyword baseline)."""
+    if _RECOMMENDATION.match(text):
+        return "negative"
+    counts = {p: len(rx.findall(text)) for p, rx in _POLARITY.items()}
+    if counts["neutral"] and counts["neutral"] >= max(counts["positive"], counts["negative"]):
+        return "neutral"
+    if counts["negative"] > counts["positive"]:
+        return "negative"
+    if counts["positive"] > counts["negative"]:
+        return "positive"
+    return "neutral"
+
+
+def shape_features(text: str) -> list[float]:
+    """Cues of form rather than words: a recommendation, a verbless bullet, a concession."""
+    words = text.split()
+    return [
+        1.0 if _RECOMMENDATION.match(text) else 0.0,
+        0.0 if _FINITE_VERB.search(text) else 1.0,
+        1.0 if re.search(r"\b(but|however|although|though|despite|while|whilst)\b", text, re.I) else 0.0,
+        min(len(words), 60) / 60.0,
+        1.0 if text[:1].islower() else 0.0,
+    ]
+
+
+SHAPE_NAMES = ("recommendation", "no_finite_verb", "concession", "length", "lowercase_start")
+POLARITY_NAMES = POLARITIES

@@ -1,0 +1,53 @@
+"""Per-finding tables: letters and model predictions joined into one row per finding."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .labels import POLARITIES, THEMES
+from .letter import Letter
+
+FINDING_COLUMNS = [
+    "document", "la_name", "old_la_code", "new_la_code", "region_name", "date", "kind",
+    "section", "judgement", "index", "text", "themes", "polarity", "scores",
+]
+
+
+def findings_table(letters: list[Letter], model) -> pd.DataFrame:
+    """One row per finding of each letter, in letter then document order, tagged by ``model``.
+
+    ``themes`` is a list of theme names; ``scores`` a dict of each theme's and
+    each polarity class's probability, rounded to 3 places.
+    """
+    rows = []
+    texts = []
+    for letter in letters:
+        for f in letter.findings:
+            rows.append(
+                {
+                    "document": letter.document,
+                    "la_name": letter.la_name,
+                    "old_la_code": letter.old_la_code,
+                    "new_la_code": letter.new_la_code,
+                    "region_name": letter.region_name,
+                    "date": letter.date.isoformat() if letter.date else None,
+                    "kind": letter.kind,
+                    "section": f.section,
+                    "judgement": f.judgement,
+                    "index": f.index,
+                    "text": f.text,
+                }
+            )
+            texts.append(f.text)
+    if not rows:
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    pred = model.predict(texts)
+    frame = pd.DataFrame(rows)
+    frame["themes"] = [list(t) for t in pred["themes"]]
+    frame["polarity"] = pred["polarity"].to_numpy()
+    score_cols = [f"p_{t}" for t in THEMES] + [f"p_{p}" for p in POLARITIES]
+    values = pred[score_cols].to_numpy()
+    frame["scores"] = [
+        {c[2:]: round(float(v), 3) for c, v in zip(score_cols, row)} for row in values
+    ]
+    return frame[FINDING_COLUMNS]

@@ -1,0 +1,85 @@
+"""Draw corpus sentences for hand labelling (run by hand; writes outside the repo).
+
+The pool mixes plain random findings (so the labels reflect real letters)
+with findings a broad keyword net proposes for each theme (so that every
+theme has enough positive examples). The keywords only propose: a person
+reads each sentence and decides its labels by the codebook.
+
+    python scripts/sample_for_labelling.py ../shared/corpus /work/labelwork/pool.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+import warnings
+from pathlib import Path
+
+from ofsted_nlp.errors import OfstedReadError
+from ofsted_nlp.labels import fingerprint
+from ofsted_nlp.letter import read_letter
+
+NETS = {
+    "supervision": r"supervis|management oversight|managerial oversight|managers' oversight|management direction|management decision",
+    "thresholds": r"threshold|criteria|screen|eligib|level of need|step(ped|s|ping)? ?(up|down)|escalat|continuum of need",
+    "timeliness": r"timel|prompt|delay|drift|backlog|wait|too long|swift|quickly|timescale|right time|earliest|\blate\b|slow",
+    "caseloads": r"caseload|case load|workload|capacity|demand|volume of work|number of cases|staffing|vacanc",
+    "out_of_hours": r"out of hours|out-of-hours|emergency duty|\bEDT\b|evenings|weekend|overnight",
+    "caf": r"\bCAF\b|common assessment|lead professional|early help|early intervention|team around the|\bTAF\b|\bTAC\b|troubled families|supporting families",
+}
+RANDOM_N = 380
+PER_THEME = 190
+PER_DOC_PER_THEME = 2
+
+
+def main(corpus: Path, out: Path, seed: int = 20261122) -> None:
+    rng = random.Random(seed)
+    docs = []
+    warnings.simplefilter("ignore")
+    for folder in ("letters", "reports"):
+        for pdf in sorted((corpus / folder).glob("*.pdf")):
+            try:
+                letter = read_letter(pdf)
+            except OfstedReadError:
+                continue
+            sents = [
+                {
+                    "doc": pdf.stem, "folder": folder, "pos": f.index, "fp": fingerprint(f.text),
+                    "section": f.section, "judgement": f.judgement, "text": f.text,
+                    "prev": letter.findings[f.index - 1].text if f.index else "",
+                }
+                for f in letter.findings
+            ]
+            docs.append(sents)
+    chosen: dict[tuple[str, str], dict] = {}
+    all_sents = [s for d in docs for s in d]
+    for s in rng.sample(all_sents, RANDOM_N):
+        chosen[(s["doc"], s["fp"])] = s | {"why": "random"}
+    for theme, pattern in NETS.items():
+        rx = re.compile(pattern, re.I)
+        hits = [s for s in all_sents if rx.search(s["text"])]
+        rng.shuffle(hits)
+        per_doc: dict[str, int] = {}
+        n = 0
+        for s in hits:
+            key = (s["doc"], s["fp"])
+            if key in chosen or per_doc.get(s["doc"], 0) >= PER_DOC_PER_THEME:
+                continue
+            per_doc[s["doc"]] = per_doc.get(s["doc"], 0) + 1
+            chosen[key] = s | {"why": f"net:{theme}"}
+            n += 1
+            if n >= PER_THEME:
+                break
+        print(f"{theme}: {len(hits)} net hits in corpus, {n} drawn", file=sys.stderr)
+    pool = list(chosen.values())
+    rng.shuffle(pool)
+    with open(out, "w", encoding="utf-8") as fh:
+        for s in pool:
+            fh.write(json.dumps(s) + "\n")
+    print(f"{len(pool)} sentences from {len({s['doc'] for s in pool})} documents -> {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
