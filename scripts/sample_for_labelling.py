@@ -6,6 +6,11 @@ theme has enough positive examples). The keywords only propose: a person
 reads each sentence and decides its labels by the codebook.
 
     python scripts/sample_for_labelling.py ../shared/corpus /work/labelwork/pool.jsonl
+    python scripts/sample_for_labelling.py ../shared/corpus /work/labelwork/pool2.jsonl --round 2
+
+Round 2 leaves out sentences already in data/labels/corpus.csv and draws more
+of what round 1 was short of: sentences that may be neutral (plans, context,
+demand), caseloads, and look-alikes of theme words that the codebook rules out.
 """
 
 from __future__ import annotations
@@ -29,13 +34,21 @@ NETS = {
     "out_of_hours": r"out of hours|out-of-hours|emergency duty|\bEDT\b|evenings|weekend|overnight",
     "caf": r"\bCAF\b|common assessment|lead professional|early help|early intervention|team around the|\bTAF\b|\bTAC\b|troubled families|supporting families",
 }
+ROUND2_NETS = {
+    "neutral": (r"plans? to|implementing|aspir|recently|being addressed|intend|will be|developing|in the process of|"
+                r"too (soon|early) to|currently|commissioned|is being|are being|established|pilot|launched|introduced|"
+                r"aware|recognise|number of|increase in|rise in|\d+%|per 10,000|population|restructur|new model", 260),
+    "caseloads": (NETS["caseloads"], 110),
+    "lookalikes": (r"supervision order|emergency protection|initial assessment|core assessment|single assessment|"
+                   r"threshold|early|oversight|weekend|capacity|screen|late", 110),
+    "random": (r"", 240),
+}
 RANDOM_N = 380
 PER_THEME = 190
 PER_DOC_PER_THEME = 2
 
 
-def main(corpus: Path, out: Path, seed: int = 20261122) -> None:
-    rng = random.Random(seed)
+def _read_all(corpus: Path) -> list[list[dict]]:
     docs = []
     warnings.simplefilter("ignore")
     for folder in ("letters", "reports"):
@@ -53,6 +66,12 @@ def main(corpus: Path, out: Path, seed: int = 20261122) -> None:
                 for f in letter.findings
             ]
             docs.append(sents)
+    return docs
+
+
+def main(corpus: Path, out: Path, seed: int = 20261122) -> None:
+    rng = random.Random(seed)
+    docs = _read_all(corpus)
     chosen: dict[tuple[str, str], dict] = {}
     all_sents = [s for d in docs for s in d]
     for s in rng.sample(all_sents, RANDOM_N):
@@ -73,7 +92,37 @@ def main(corpus: Path, out: Path, seed: int = 20261122) -> None:
             if n >= PER_THEME:
                 break
         print(f"{theme}: {len(hits)} net hits in corpus, {n} drawn", file=sys.stderr)
-    pool = list(chosen.values())
+    _write(list(chosen.values()), out, rng)
+
+
+def round2(corpus: Path, out: Path, labelled: Path, seed: int = 20261123) -> None:
+    import csv
+
+    rng = random.Random(seed)
+    with open(labelled, newline="", encoding="utf-8") as fh:
+        done = {(r["document"], r["fingerprint"]) for r in csv.DictReader(fh)}
+    all_sents = [s for d in _read_all(corpus) for s in d if (s["doc"], s["fp"]) not in done]
+    chosen: dict[tuple[str, str], dict] = {}
+    for name, (pattern, want) in ROUND2_NETS.items():
+        rx = re.compile(pattern, re.I)
+        hits = [s for s in all_sents if rx.search(s["text"])]
+        rng.shuffle(hits)
+        per_doc: dict[str, int] = {}
+        n = 0
+        for s in hits:
+            key = (s["doc"], s["fp"])
+            if key in chosen or per_doc.get(s["doc"], 0) >= PER_DOC_PER_THEME:
+                continue
+            per_doc[s["doc"]] = per_doc.get(s["doc"], 0) + 1
+            chosen[key] = s | {"why": f"round2:{name}"}
+            n += 1
+            if n >= want:
+                break
+        print(f"{name}: {len(hits)} hits, {n} drawn", file=sys.stderr)
+    _write(list(chosen.values()), out, rng)
+
+
+def _write(pool: list[dict], out: Path, rng: random.Random) -> None:
     rng.shuffle(pool)
     with open(out, "w", encoding="utf-8") as fh:
         for s in pool:
@@ -82,4 +131,7 @@ def main(corpus: Path, out: Path, seed: int = 20261122) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    if "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "2":
+        round2(Path(sys.argv[1]), Path(sys.argv[2]), Path(__file__).resolve().parent.parent / "data/labels/corpus.csv")
+    else:
+        main(Path(sys.argv[1]), Path(sys.argv[2]))
