@@ -1,0 +1,87 @@
+"""ofsted-nlp: structured, comparable findings from Ofsted letters and reports.
+
+Data flows one way: file -> :class:`Letter` -> findings -> predictions -> tables.
+
+>>> from ofsted_nlp import read_letter, load_model, findings_table, theme_matrix
+>>> letter = read_letter("data/letters/003_08c661ef1fa93ef4.txt")
+>>> model = load_model()                     # the shipped model, checksum verified
+>>> table = findings_table([letter], model)  # one row per finding
+>>> matrix = theme_matrix(table)             # authorities x themes, net polarity
+
+Heavy libraries load on first use, so ``import ofsted_nlp`` is cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "read_letter",
+    "Letter",
+    "Finding",
+    "Section",
+    "OfstedReadError",
+    "load_model",
+    "OfstedModel",
+    "ModelError",
+    "findings_table",
+    "theme_matrix",
+    "find_authority",
+    "Authority",
+    "explain_sentence",
+    "theme_terms",
+    "kwic",
+    "THEMES",
+    "POLARITIES",
+    "JUDGEMENTS",
+]
+
+_WHERE = {
+    "read_letter": "letter",
+    "Letter": "letter",
+    "Finding": "letter",
+    "Section": "letter",
+    "OfstedReadError": "errors",
+    "load_model": "model",
+    "OfstedModel": "model",
+    "ModelError": "model",
+    "findings_table": "tables",
+    "theme_matrix": "matrix",
+    "find_authority": "authorities",
+    "Authority": "authorities",
+    "explain_sentence": "explain",
+    "theme_terms": "explain",
+    "kwic": "evidence",
+    "THEMES": "labels",
+    "POLARITIES": "labels",
+    "JUDGEMENTS": "sections",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .authorities import Authority, find_authority
+    from .errors import OfstedReadError
+    from .evidence import kwic
+    from .explain import explain_sentence, theme_terms
+    from .labels import POLARITIES, THEMES
+    from .letter import Finding, Letter, Section, read_letter
+    from .matrix import theme_matrix
+    from .model import ModelError, OfstedModel, load_model
+    from .sections import JUDGEMENTS
+    from .tables import findings_table
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ofsted_nlp' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -65,7 +65,7 @@ _OTHER_HEADINGS = [
     r"care leavers",
     r"(what is|the local authority's)? ?progress.*",
     r"next steps?",
-    r"section \d+:? .{3,100}",
+    r"section \d+: .{3,100}",
     r"(the )?effectiveness of the (lscb|local safeguarding children board).{0,60}",
     r"what the inspection judge?ments mean.*",
 ]

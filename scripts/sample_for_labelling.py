@@ -8,6 +8,10 @@ reads each sentence and decides its labels by the codebook.
     python scripts/sample_for_labelling.py ../shared/corpus /work/labelwork/pool.jsonl
     python scripts/sample_for_labelling.py ../shared/corpus /work/labelwork/pool2.jsonl --round 2
 
+Round 3 (``--round 3``) draws 2,000 more the same way, half of them plain random
+findings, the rest weighted to neutral candidates, concessions, thresholds and
+caseloads, where the model was weakest.
+
 Round 2 leaves out sentences already in data/labels/corpus.csv and draws more
 of what round 1 was short of: sentences that may be neutral (plans, context,
 demand), caseloads, and look-alikes of theme words that the codebook rules out.
@@ -42,6 +46,13 @@ ROUND2_NETS = {
     "lookalikes": (r"supervision order|emergency protection|initial assessment|core assessment|single assessment|"
                    r"threshold|early|oversight|weekend|capacity|screen|late", 110),
     "random": (r"", 240),
+}
+ROUND3_NETS = {
+    "neutral": (ROUND2_NETS["neutral"][0] + r"|will|plan|strategy|restructure|recruit|invest|new\b", 500),
+    "thresholds": (NETS["thresholds"], 200),
+    "caseloads": (NETS["caseloads"], 150),
+    "concession": (r"\b(but|however|although|though|while|whilst|despite)\b", 250),
+    "random": (r"", 900),
 }
 RANDOM_N = 380
 PER_THEME = 190
@@ -95,7 +106,7 @@ def main(corpus: Path, out: Path, seed: int = 20261122) -> None:
     _write(list(chosen.values()), out, rng)
 
 
-def round2(corpus: Path, out: Path, labelled: Path, seed: int = 20261123) -> None:
+def round2(corpus: Path, out: Path, labelled: Path, seed: int = 20261123, nets: dict | None = None) -> None:
     import csv
 
     rng = random.Random(seed)
@@ -103,7 +114,7 @@ def round2(corpus: Path, out: Path, labelled: Path, seed: int = 20261123) -> Non
         done = {(r["document"], r["fingerprint"]) for r in csv.DictReader(fh)}
     all_sents = [s for d in _read_all(corpus) for s in d if (s["doc"], s["fp"]) not in done]
     chosen: dict[tuple[str, str], dict] = {}
-    for name, (pattern, want) in ROUND2_NETS.items():
+    for name, (pattern, want) in (nets or ROUND2_NETS).items():
         rx = re.compile(pattern, re.I)
         hits = [s for s in all_sents if rx.search(s["text"])]
         rng.shuffle(hits)
@@ -131,7 +142,10 @@ def _write(pool: list[dict], out: Path, rng: random.Random) -> None:
 
 
 if __name__ == "__main__":
+    labelled = Path(__file__).resolve().parent.parent / "data/labels/corpus.csv"
     if "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "2":
-        round2(Path(sys.argv[1]), Path(sys.argv[2]), Path(__file__).resolve().parent.parent / "data/labels/corpus.csv")
+        round2(Path(sys.argv[1]), Path(sys.argv[2]), labelled)
+    elif "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "3":
+        round2(Path(sys.argv[1]), Path(sys.argv[2]), labelled, seed=20261124, nets=ROUND3_NETS)
     else:
         main(Path(sys.argv[1]), Path(sys.argv[2]))

@@ -1,0 +1,68 @@
+"""``ofsted-nlp explain``: which n-grams drive a sentence's tags, or a theme overall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import _common
+
+
+def explain(
+    text: Annotated[Optional[str], typer.Argument(
+        metavar="TEXT", show_default=False, help="A sentence to explain.")] = None,
+    theme: Annotated[Optional[str], typer.Option(
+        "--theme", "-t", show_default=False,
+        help="Show the strongest n-grams for and against this theme (or polarity class) instead.")] = None,
+    top: Annotated[int, typer.Option("--top", "-n", min=1, max=100, help="How many n-grams to show.")] = 5,
+    model: Annotated[Optional[Path], typer.Option(
+        "--model", "-m", dir_okay=False, show_default=False,
+        help="Model file [default: models/ofsted-nlp.joblib].")] = None,
+) -> None:
+    """Explain the model: a sentence's themes and polarity with the n-grams that pushed each
+    decision most, or (with --theme) the n-grams that weigh most for and against a theme."""
+    if (text is None) == (theme is None):
+        raise _common.UsageError("give either a sentence (TEXT) or --theme THEME, not both")
+    with _common.command_errors():
+        from ..explain import explain_sentence, polarity_terms, theme_terms
+        from ..labels import POLARITIES, THEMES
+
+        key = _common.load_model_once(model)
+        m = _common.cached_model(key)
+        if theme is not None:
+            if theme in THEMES:
+                pos, neg = theme_terms(m, theme, top=max(top, 10) if top == 5 else top)
+            elif theme in POLARITIES:
+                pos, neg = polarity_terms(m, theme, top=max(top, 10) if top == 5 else top)
+            else:
+                raise _common.CommandError(
+                    f"unknown theme {theme!r}; expected one of {', '.join(THEMES + POLARITIES)}")
+            typer.echo(f"{theme}: strongest n-grams for (coefficient)")
+            for c in pos:
+                typer.echo(f"  {c.weight:+7.3f}  {c.feature}")
+            typer.echo(f"{theme}: strongest n-grams against")
+            for c in neg:
+                typer.echo(f"  {c.weight:+7.3f}  {c.feature}")
+            return
+        if not text.strip():
+            raise _common.CommandError("the sentence is empty")
+        out = explain_sentence(m, text, top=top)
+        typer.echo(f"themes: {', '.join(out['themes']) or '(none)'}")
+        typer.echo(f"polarity: {out['polarity']} (p={out['polarity_reasons']['probability']:.2f})")
+        pr = out["polarity_reasons"]
+        typer.echo(f"  for {out['polarity']}: " + _fmt(pr["for"]))
+        typer.echo("  against: " + _fmt(pr["against"]))
+        for t, r in out["theme_reasons"].items():
+            chosen = t in out["themes"]
+            if not chosen and r["probability"] < r["threshold"] / 2:
+                continue
+            mark = "yes" if chosen else "no "
+            typer.echo(f"{t}: {mark} p={r['probability']:.2f} (threshold {r['threshold']:.2f})")
+            typer.echo("  for: " + _fmt(r["for"]))
+            typer.echo("  against: " + _fmt(r["against"]))
+
+
+def _fmt(items) -> str:
+    return ", ".join(f"{c.feature} ({c.weight:+.2f})" for c in items) or "-"

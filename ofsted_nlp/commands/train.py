@@ -1,0 +1,60 @@
+"""``ofsted-nlp train``: fit the tagger on data/labels and write the model with its card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import _common
+
+
+def train(
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", dir_okay=False,
+        help="Where to write the model (its card goes beside it as .json and .md; "
+             "an existing model is kept as *.previous.*).")] = Path("models/ofsted-nlp.joblib"),
+    labels: Annotated[Path, typer.Option("--labels", file_okay=False, help="Folder of label files.")] = None,
+    corpus: Annotated[Path, typer.Option("--corpus", file_okay=False,
+                                         help="The corpus the corpus labels refer to.")] = None,
+    evaluate: Annotated[bool, typer.Option(
+        "--evaluate/--no-evaluate", help="Cross-validate by authority for the model card (adds ~3 minutes).")] = True,
+    folds: Annotated[int, typer.Option("--folds", min=2, max=20, help="Folds for the card's evaluation.")] = 5,
+) -> None:
+    """Train the tagger on the hand-labelled sentences in data/labels.
+
+    Corpus labels hold no text: it is re-read from ../shared/corpus, and the
+    number of labels that could not be re-attached is reported (0 expected).
+    """
+    with _common.command_errors():
+        from tqdm import tqdm
+
+        from ..dataset import LABELS_DIR, SHARED_CORPUS
+        from ..labels import LabelError
+        from ..training import train_and_save
+
+        labels_dir = labels or LABELS_DIR
+        corpus_dir = corpus or SHARED_CORPUS
+        if not labels_dir.is_dir():
+            raise _common.CommandError(f"{labels_dir}: no such folder of labels")
+        if (labels_dir / "corpus.csv").exists() and not corpus_dir.is_dir():
+            raise _common.CommandError(
+                f"{corpus_dir}: corpus not found; corpus labels hold no text and need it (use --corpus)")
+        _common.check_output(output)
+        try:
+            card = train_and_save(
+                output=output, labels_dir=labels_dir, corpus=corpus_dir, evaluate=evaluate, folds=folds,
+                command="ofsted-nlp train" + ("" if evaluate else " --no-evaluate"),
+                progress=lambda docs: tqdm(docs, desc="re-reading", unit="doc", file=__import__("sys").stderr,
+                                           disable=not _common.stderr_is_tty()),
+                say=_common.say,
+            )
+        except LabelError as exc:
+            raise _common.CommandError(str(exc)) from None
+        _common.say(f"model written to {output} (sha256 {card['sha256'][:12]}…), card {output.with_suffix('.json')}")
+        ev = card.get("evaluation")
+        if ev:
+            m = ev["systems"]["model"]
+            _common.say(f"grouped CV: theme macro-F1 {m['theme_macro_f1']:.3f}, "
+                        f"polarity macro-F1 {m['polarity_macro_f1']:.3f}")

@@ -1,0 +1,37 @@
+"""Shared paths and fixtures. Tests that need ../shared skip cleanly when it is absent."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "data" / "letters"
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+SHIPPED_MODEL = REPO / "models" / "ofsted-nlp.joblib"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not (CORPUS / "letters.csv").exists():
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def shipped_model():
+    if not SHIPPED_MODEL.exists():
+        pytest.skip("models/ofsted-nlp.joblib has not been trained yet")
+    from ofsted_nlp import load_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_model()
+
+
+def seed(prefix: str) -> Path:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path

@@ -1,0 +1,107 @@
+"""Label files: validation on load, coverage of the committed labels, re-attachment to text."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from conftest import REPO
+from ofsted_nlp.labels import (
+    THEMES,
+    Label,
+    LabelError,
+    attach,
+    fingerprint,
+    load_corpus_labels,
+    load_seed_labels,
+    normalise,
+)
+
+LABELS = REPO / "data" / "labels"
+
+
+def _write(path, header, rows):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_unknown_theme_names_file_and_line(tmp_path):
+    path = tmp_path / "corpus.csv"
+    _write(path, ["document", "fingerprint", "position", "themes", "polarity"],
+           [["a", "0" * 16, 1, "caseloads", "negative"], ["a", "1" * 16, 2, "workload", "negative"]])
+    with pytest.raises(LabelError, match=r"corpus\.csv:3: unknown theme 'workload'"):
+        load_corpus_labels(path)
+
+
+def test_unknown_polarity_names_file_and_line(tmp_path):
+    path = tmp_path / "seeds.csv"
+    _write(path, ["document", "index", "text", "themes", "polarity"],
+           [["d", 0, "Caseloads are high.", "caseloads", "bad"]])
+    with pytest.raises(LabelError, match=r"seeds\.csv:2: unknown polarity 'bad'"):
+        load_seed_labels(path)
+
+
+def test_bad_fingerprint_and_duplicates(tmp_path):
+    path = tmp_path / "corpus.csv"
+    _write(path, ["document", "fingerprint", "position", "themes", "polarity"], [["a", "xyz", 1, "", "neutral"]])
+    with pytest.raises(LabelError, match="fingerprint must be 16 hex"):
+        load_corpus_labels(path)
+    _write(path, ["document", "fingerprint", "position", "themes", "polarity"],
+           [["a", "0" * 16, 1, "", "neutral"], ["a", "0" * 16, 5, "", "neutral"]])
+    with pytest.raises(LabelError, match="labelled twice"):
+        load_corpus_labels(path)
+
+
+def test_fingerprint_ignores_case_punctuation_and_spacing():
+    assert normalise("Social workers’ caseloads are  HIGH.") == "social workers caseloads are high"
+    assert fingerprint("Caseloads are high.") == fingerprint("caseloads  are high")
+    assert fingerprint("Caseloads are high.") != fingerprint("Caseloads are low.")
+
+
+def test_attach_prefers_the_occurrence_nearest_its_position():
+    sents = ["A system is in place.", "Other.", "Another.", "A system is in place."]
+    lab = Label("d", ("caf",), "positive", fingerprint=fingerprint("A system is in place."), position=3)
+    ok, missing = attach([lab, Label("d", (), "neutral", fingerprint="f" * 16, position=0)], sents)
+    assert [x.position for x in ok] == [3] and ok[0].text == "A system is in place."
+    assert len(missing) == 1
+
+
+def test_committed_labels_cover_what_the_model_needs():
+    seeds = load_seed_labels(LABELS / "seeds.csv")
+    corpus = load_corpus_labels(LABELS / "corpus.csv")
+    assert {s.document for s in seeds} == {p.stem for p in (REPO / "data" / "letters").glob("*.txt")}
+    assert len(corpus) >= 1000
+    docs = {c.document for c in corpus}
+    assert len(docs) >= 80
+    every = seeds + corpus
+    for theme in THEMES:
+        assert sum(theme in x.themes for x in every) >= 60, theme
+    polarity = [x.polarity for x in every]
+    for p in ("positive", "negative", "neutral"):
+        assert polarity.count(p) >= 150, p
+
+
+def test_corpus_labels_hold_no_text():
+    header = (LABELS / "corpus.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "document,fingerprint,position,themes,polarity"
+
+
+def test_every_label_reattaches_on_a_clean_checkout(corpus):
+    from ofsted_nlp.dataset import load_training_data
+
+    data = load_training_data(corpus=corpus)
+    assert data.unattached == []
+    assert len(data.texts) == len(load_seed_labels(LABELS / "seeds.csv")) + len(load_corpus_labels(LABELS / "corpus.csv"))
+    # both letters and reports are represented
+    import csv as _csv
+
+    kinds = {}
+    for folder in ("letters", "reports"):
+        with open(corpus / f"{folder}.csv", newline="", encoding="utf-8") as fh:
+            for row in _csv.DictReader(fh):
+                kinds[row["id"]] = folder
+    used = {kinds.get(d) for d in data.documents if d in kinds}
+    assert used == {"letters", "reports"}

@@ -1,0 +1,173 @@
+"""Reading letters and reports: cleaning, metadata, sections and findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+import warnings
+from collections import Counter
+
+import pytest
+
+from conftest import SEEDS, seed
+from ofsted_nlp import OfstedReadError, read_letter
+from ofsted_nlp.reading import CodepageWarning
+
+# Counted by hand once, sentence by sentence, from the five seed letters.
+SEED_FACTS = {
+    "000": dict(la_name="Hackney", old="204", new="E09000012", date=dt.date(2011, 6, 9), kind="ucra",
+                counts={"strength": 9, "satisfactory": 19, "unspecified": 2}),
+    "001": dict(la_name="Haringey", old="309", new="E09000014", date=dt.date(2010, 9, 16), kind="ucra",
+                counts={"strength": 12, "satisfactory": 15, "development": 3, "unspecified": 1}),
+    "002": dict(la_name="Hounslow", old="313", new="E09000018", date=dt.date(2011, 7, 14), kind="ucra",
+                counts={"satisfactory": 27, "development": 7, "unspecified": 4}),
+    "003": dict(la_name="Hackney", old="204", new="E09000012", date=dt.date(2019, 3, 4), kind="focused_visit",
+                counts={"unspecified": 58, "development": 5, "priority_action": 2}),
+    "004": dict(la_name="Tower Hamlets", old="211", new="E09000030", date=dt.date(2010, 2, 24), kind="ucra",
+                counts={"strength": 11, "satisfactory": 9, "development": 6, "unspecified": 1}),
+}
+FURNITURE = re.compile(
+    r"yours sincerely|majesty's inspector|^copy:|^dear |ofsted\.gov\.uk|freshford house|piccadilly gate|"
+    r"\b[A-Z]{1,2}\d{1,2}[A-Z]? ?\d[A-Z]{2}\b|investor in people|this letter summarises|"
+    r"any areas for development identified above|inspectors considered a range of evidence",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("prefix", sorted(SEED_FACTS))
+def test_seed_letters(prefix):
+    facts = SEED_FACTS[prefix]
+    letter = read_letter(seed(prefix))
+    assert letter.la_name == facts["la_name"]
+    assert (letter.old_la_code, letter.new_la_code) == (facts["old"], facts["new"])
+    assert letter.region_name == "London" and letter.region_code == "E12000007"
+    assert letter.date == facts["date"]
+    assert letter.kind == facts["kind"]
+    assert Counter(f.judgement for f in letter.findings) == Counter(facts["counts"])
+    assert [f.index for f in letter.findings] == list(range(len(letter.findings)))
+    for f in letter.findings:
+        assert not FURNITURE.search(f.text), f.text
+
+
+def test_page_break_is_rejoined():
+    letter = read_letter(seed("000"))
+    joined = [f.text for f in letter.findings if f.text.startswith("Senior managers are facilitating")]
+    assert len(joined) == 1 and "with partner agencies, new procedural systems" in joined[0]
+
+
+def test_visit_dates_and_sections():
+    letter = read_letter(seed("003"))
+    assert letter.visit_dates == (dt.date(2019, 2, 5), dt.date(2019, 2, 6))
+    titles = [s.title for s in letter.sections]
+    assert "Areas for priority action" in titles and "Findings" in titles
+    first_dev = next(f for f in letter.findings if f.judgement == "development")
+    assert first_dev.text == "children's daily lived experiences to be central to all work"
+
+
+def test_lead_in_gives_judgement():
+    letter = read_letter(seed("004"))
+    first = next(f for f in letter.findings if f.judgement == "satisfactory")
+    assert first.text.startswith("Referrals are allocated promptly")
+
+
+def _render_pdf(text: str, path, lines_per_page: int = 48) -> None:
+    """Lay a letter out on A4 pages as a PDF with a real text layer, wrapped, with page numbers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    lines: list[str] = []
+    for para in text.splitlines():
+        lines.extend(textwrap.wrap(para, 90) or [""])
+    with PdfPages(path) as pdf:
+        for start in range(0, len(lines), lines_per_page):
+            fig = plt.figure(figsize=(8.27, 11.69))
+            for k, line in enumerate(lines[start:start + lines_per_page]):
+                fig.text(0.07, 0.95 - k * 0.018, line, fontsize=8, family="DejaVu Sans")
+            fig.text(0.5, 0.03, str(start // lines_per_page + 1), fontsize=8)
+            pdf.savefig(fig)
+            plt.close(fig)
+
+
+def test_pdf_reads_like_its_text(tmp_path):
+    source = seed("003")
+    pdf = tmp_path / "hackney-2019.pdf"
+    _render_pdf(source.read_text(encoding="utf-8"), pdf)
+    from_pdf = read_letter(pdf)
+    from_txt = read_letter(source)
+    assert from_pdf.la_name == "Hackney" and from_pdf.kind == "focused_visit"
+    assert from_pdf.date == from_txt.date
+    assert [f.text for f in from_pdf.findings] == [f.text for f in from_txt.findings]
+    assert [f.judgement for f in from_pdf.findings] == [f.judgement for f in from_txt.findings]
+
+
+def test_windows_1252_is_read_with_a_warning(tmp_path):
+    text = seed("001").read_text(encoding="utf-8").replace("Staff morale is good.", "Staff morale is good – “very” good.")
+    path = tmp_path / "cp1252.txt"
+    path.write_bytes(text.encode("cp1252"))
+    with pytest.warns(CodepageWarning, match="Windows-1252"):
+        letter = read_letter(path)
+    assert any("“very”" in f.text or '"very"' in f.text for f in letter.findings)
+    assert letter.la_name == "Haringey"
+
+
+def _image_only_pdf(path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig = plt.figure(figsize=(4, 4))
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.imshow(np.random.default_rng(0).random((50, 50)))
+    ax.axis("off")
+    fig.savefig(path, format="pdf")
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "name, content, cause",
+    [
+        ("empty.txt", b"", "file is empty"),
+        ("empty.pdf", b"", "file is empty"),
+        ("error.pdf", b"<!DOCTYPE html><html><body>404 Not Found</body></html>", "HTML page"),
+        ("junk.txt", bytes(range(256)) * 40, "binary data"),
+        ("junk.pdf", bytes(range(256)) * 40, "not a PDF"),
+        ("damaged.pdf", b"%PDF-1.7\n" + b"garbage " * 200, "damaged"),
+        ("recipe.txt", ("Mix the flour and the butter, then add sugar and bake it slowly. " * 20).encode(),
+         "not look like an Ofsted"),
+    ],
+)
+def test_bad_input_raises_one_clear_error(tmp_path, name, content, cause):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(OfstedReadError) as err:
+        read_letter(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and cause in message and "\n" not in message
+
+
+def test_missing_encrypted_and_scanned(tmp_path):
+    with pytest.raises(OfstedReadError, match="no such file"):
+        read_letter(tmp_path / "nope.pdf")
+    with pytest.raises(OfstedReadError, match="encrypted"):
+        read_letter(SEEDS.parents[1] / "tests" / "fixtures" / "encrypted.pdf")
+    scan = tmp_path / "scan.pdf"
+    _image_only_pdf(scan)
+    with pytest.raises(OfstedReadError, match="no text layer"):
+        read_letter(scan)
+
+
+def test_unknown_authority_warns_and_leaves_codes_empty(tmp_path):
+    text = seed("003").read_text(encoding="utf-8").replace("London Borough of Hackney", "Borough of Gotham")
+    text = text.replace("Hackney", "Gotham")
+    path = tmp_path / "gotham.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.warns(UserWarning, match="authority not found"):
+        letter = read_letter(path)
+    assert letter.la_name is None and letter.new_la_code is None and letter.old_la_code is None
+    assert len(letter.findings) == 65
