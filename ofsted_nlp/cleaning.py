@@ -60,7 +60,7 @@ _FURNITURE_RE = re.compile(r"^(?:" + "|".join(_FURNITURE) + r")\s*$", re.I)
 
 BULLET_CHARS = "•◼▪■●◦‣∙·–—*-\u2043\u25aa\u25cf"
 _BULLET_RE = re.compile(rf"^\s*(?:[{re.escape(BULLET_CHARS)}]|[\uf000-\uf8ff])\s*")
-_PARA_NUM_RE = re.compile(r"^\s*(\d{1,3})\.\s+(?=[A-Z‘'\"(])")
+_PARA_NUM_RE = re.compile(r"^\s*(\d{1,3})\.\s*(?=[A-Z‘'\"(])")
 _MARKDOWN_RE = re.compile(r"^\s*#{1,6}\s*|\*\*|__")
 _PARA_REF_RE = re.compile(r"\s*\((?:see )?paragraphs? [\d,–\- and]+\)", re.I)
 _TERMINAL_RE = re.compile(r"[.!?:;][\"'’”)\]]*$")

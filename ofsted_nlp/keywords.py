@@ -51,10 +51,6 @@ _COMPILED = {t: re.compile(p, re.I) for t, p in THEME_PATTERNS.items()}
 _EXCLUDED = {t: re.compile(p, re.I) for t, p in THEME_EXCLUSIONS.items()}
 _POLARITY = {p: re.compile(x, re.I) for p, x in POLARITY_CUES.items()}
 _RECOMMENDATION = re.compile(r"^\W*(ensure|improve|strengthen|develop|increase|reduce|review|make sure)\b", re.I)
-_FINITE_VERB = re.compile(
-    r"\b(is|are|was|were|has|have|had|does|do|did|can|will|would|should|must|may|"
-    r"[a-z]+(ed|es))\b", re.I
-)
 
 
 def theme_hits(text: str) -> dict[str, int]:
@@ -86,17 +82,47 @@ def keyword_polarity(text: str) -> str:
     return "neutral"
 
 
+# Verbs in their plain present form, common in these letters ("Social workers
+# receive ..."), which the suffix test above cannot see.
+_PLAIN_VERBS = re.compile(
+    r"(?<!to )\b(receive|have|provide|ensure|know|feel|make|take|need|benefit|show|help|support|work|understand|"
+    r"remain|continue|lack|vary|meet|include|mean|reflect|contribute|lead|result|use|see|give|get|"
+    r"demonstrate|promote|enable|allow|require|identify|offer|find|experience|face|live|wait|seek|keep|"
+    r"attend|report|tell|say|value|recognise|acknowledge|develop|improve|prevent|reduce|increase|inform|"
+    r"focus|hold|visit|manage|respond|protect|act|plan|operate|carry|deliver|engage|monitor|review|"
+    r"record|consider|agree|apply|follow|set|build|listen|talk|speak|stay|move|go|come|become|appear)\b",
+    re.I,
+)
+
+
+_AUXILIARY = re.compile(
+    r"\b(is|are|was|were|has|have|had|does|do|did|can|cannot|could|will|would|should|must|may|might|isn't|aren't)\b"
+    r"|\b(it|this|that|which|who|they|he|she)\s+\w+(s|ed)\b",
+    re.I,
+)
+
+
+def is_list_item_or_recommendation(text: str) -> bool:
+    """A recommendation ("Ensure that ...") or a verbless noun-phrase list item ("The quality of plans.")."""
+    if _RECOMMENDATION.match(text):
+        return True
+    if len(text.split()) > 30 or _AUXILIARY.search(text):
+        return False
+    body = text.split(" ", 1)[1] if " " in text else ""  # a list item may open with a gerund ("Capturing ...")
+    return not _PLAIN_VERBS.search(body)
+
+
 def shape_features(text: str) -> list[float]:
     """Cues of form rather than words: a recommendation, a verbless bullet, a concession."""
     words = text.split()
     return [
         1.0 if _RECOMMENDATION.match(text) else 0.0,
-        0.0 if _FINITE_VERB.search(text) else 1.0,
+        1.0 if is_list_item_or_recommendation(text) else 0.0,
         1.0 if re.search(r"\b(but|however|although|though|despite|while|whilst)\b", text, re.I) else 0.0,
         min(len(words), 60) / 60.0,
         1.0 if text[:1].islower() else 0.0,
     ]
 
 
-SHAPE_NAMES = ("recommendation", "no_finite_verb", "concession", "length", "lowercase_start")
+SHAPE_NAMES = ("recommendation", "list_item", "concession", "length", "lowercase_start")
 POLARITY_NAMES = POLARITIES
