@@ -537,14 +537,30 @@ def test_matrix_usage_errors(letters_dir, model_path, tmp_path):
     assert list(tmp_path.iterdir()) == [letters_dir]
 
 
-@pytest.mark.skipif(not SHIPPED_MODEL.exists(), reason="shipped model models/ofsted-nlp.joblib not trained yet")
-def test_haringey_caseloads_net_is_negative_with_the_shipped_model(letters_dir, tmp_path):
-    # The 2010 Haringey letter criticises workload pressures.
-    out = tmp_path / "matrix.csv"
-    result = run("matrix", letters_dir, "--model", SHIPPED_MODEL, "-o", out)
+def check_haringey_caseloads(model: Path, letters_dir: Path, tmp_path: Path) -> None:
+    """The 2010 Haringey letter criticises workload pressures: the matrix must show it.
+
+    The gold labels of that letter (data/labels/seeds.csv) hold one positive
+    caseloads finding (staffing capacity closely monitored) and one negative
+    (workload pressures in the children in need team), so the net is 0 by the
+    labels themselves: the check is on the negative finding, not on net < 0.
+    """
+    out = tmp_path / "counts.csv"
+    result = run("matrix", letters_dir, "--model", model, "--value", "count", "-o", out)
     assert result.exit_code == 0, result.output
     m = pd.read_csv(out).set_index("la_name")
-    assert m.loc["Haringey", "caseloads"] < 0
+    assert m.loc["Haringey", "caseloads_negative"] >= 1
+    net = run("matrix", letters_dir, "--model", model, "-o", tmp_path / "net.csv")
+    assert net.exit_code == 0
+    assert pd.read_csv(tmp_path / "net.csv").set_index("la_name").loc["Haringey", "caseloads"] <= 0
+    tagged = run("tag", letters_dir / LETTERS[1].name, "--model", model, "-f", "jsonl")
+    workload = [json.loads(ln) for ln in tagged.stdout.splitlines() if "workload pressures" in ln]
+    assert workload and all("caseloads" in r["themes"] and r["polarity"] == "negative" for r in workload)
+
+
+@pytest.mark.skipif(not SHIPPED_MODEL.exists(), reason="shipped model models/ofsted-nlp.joblib not trained yet")
+def test_haringey_caseloads_criticised_with_the_shipped_model(letters_dir, tmp_path):
+    check_haringey_caseloads(SHIPPED_MODEL, letters_dir, tmp_path)
 
 
 # --------------------------------------------------------------------------- theme_matrix
