@@ -1,0 +1,88 @@
+"""The tour notebook runs top to bottom, shows a heatmap and Hackney's findings, and does not need ../shared.
+
+The committed ``notebooks/tour.ipynb`` is read and executed in memory (a copy);
+the file itself is never rewritten. Rebuild it with ``python notebooks/make_tour.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SHIPPED_MODEL
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+NOTEBOOKS = REPO / "notebooks"
+TOUR = NOTEBOOKS / "tour.ipynb"
+
+
+@pytest.fixture(scope="module")
+def model_present() -> None:
+    if not SHIPPED_MODEL.exists():
+        pytest.skip("models/ofsted-nlp.joblib has not been trained yet")
+
+
+def _execute(env: dict[str, str] | None = None):
+    before = TOUR.read_bytes()
+    nb = nbformat.read(TOUR, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute(**({"env": env} if env is not None else {}))  # raises CellExecutionError on any error
+    assert TOUR.read_bytes() == before, "executing the tour must not rewrite the committed notebook"
+    return nb
+
+
+def _outputs(nb):
+    return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
+
+
+def _html_tables(nb) -> list[str]:
+    return [out["data"]["text/html"] for out in _outputs(nb)
+            if "text/html" in out.get("data", {}) and "<table" in out["data"]["text/html"]]
+
+
+def _text(nb) -> str:
+    parts = []
+    for out in _outputs(nb):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        parts.append(out.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+@pytest.fixture(scope="module")
+def executed(model_present):
+    return _execute()
+
+
+def test_tour_runs_without_errors(executed):
+    errors = [out for out in _outputs(executed) if out.get("output_type") == "error"]
+    assert not errors, errors
+    assert all(cell.get("execution_count") for cell in executed.cells if cell.cell_type == "code")
+
+
+def test_tour_shows_a_heatmap(executed):
+    assert any("image/png" in out.get("data", {}) for out in _outputs(executed))
+
+
+def test_tour_shows_a_hackney_table(executed):
+    assert any("Hackney" in html for html in _html_tables(executed))
+
+
+def test_tour_runs_without_the_shared_corpus(model_present, tmp_path):
+    env = {**os.environ, "OFSTED_NLP_CORPUS": str(tmp_path / "no-corpus")}
+    nb = _execute(env)
+    assert "No shared corpus found" in _text(nb)
+    assert any("image/png" in out.get("data", {}) for out in _outputs(nb))  # the seed heatmap still shows
+
+
+def test_committed_tour_has_outputs():
+    nb = nbformat.read(TOUR, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert code and all(cell.get("outputs") for cell in code), "commit the tour executed (make_tour.py)"
+    assert not [out for cell in code for out in cell["outputs"] if out.get("output_type") == "error"]
+    assert str(REPO) not in nbformat.writes(nb), "the notebook must not show absolute paths of this machine"
