@@ -168,7 +168,7 @@ class OfstedModel:
         cols["themes"] = [tuple(t for j, t in enumerate(THEMES) if row[j]) for row in chosen]
         Q = self.polarity.predict_proba(texts)
         classes = list(self.polarity.classes_)
-        cols["polarity"] = [classes[i] for i in Q.argmax(axis=1)]
+        cols["polarity"] = [str(classes[i]) for i in Q.argmax(axis=1)]
         for j, t in enumerate(THEMES):
             cols[f"p_{t}"] = P[:, j]
         for p in POLARITIES:

@@ -54,7 +54,7 @@ def findings_table(letters: list[Letter], model) -> pd.DataFrame:
     pred = model.predict(texts)
     frame = pd.DataFrame(rows)
     frame["themes"] = [list(t) for t in pred["themes"]]
-    polarity = pred["polarity"].to_numpy().copy()
+    polarity = [str(p) for p in pred["polarity"]]
     for k, row in enumerate(rows):
         if row["judgement"] in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(row["text"]):
             polarity[k] = "negative"
