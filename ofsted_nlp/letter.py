@@ -102,13 +102,17 @@ def read_letter(path: str | Path) -> Letter:
     if not _OFSTED_WORDS_RE.search(" ".join(b.text for b in blocks[:80])):
         raise OfstedReadError(p, "does not look like an Ofsted letter or report")
 
-    kind = metadata.find_kind(head_text + " " + " ".join(head_lines[:25]))
+    title = _title(blocks, start)
+    # The title decides; the opening paragraphs only where the title says nothing
+    # (reports mention "the last focused visit" in their first pages).
+    kind = metadata.find_kind(title + " \n" + "\n".join(head_lines[:8]))
+    if kind == "other":
+        kind = metadata.find_kind(head_text + " " + " ".join(head_lines[:25]))
     date = metadata.find_date(head_lines, " ".join(head_lines + [head_text]), is_letter=start > 0)
     date_source = "text" if date else None
     if date is None and extracted.created is not None:
         date, date_source = extracted.created, "pdf_metadata"
     visit_dates = metadata.find_visit_dates(head_text + " " + " ".join(head_lines))
-    title = _title(blocks, start)
     authority = _authority(blocks, start, title, date)
     if authority is None:
         warnings.warn(f"{p}: authority not found; its codes are left empty", AuthorityNotFoundWarning, stacklevel=2)
