@@ -35,7 +35,8 @@ def _scores(Y_true: np.ndarray, Y_pred: np.ndarray, pol_true: list[str], pol_pre
 
 
 def cross_validate(data: TrainingData, n_splits: int = 5, theme_params: dict | None = None,
-                   polarity_params: dict | None = None, on_fold: Callable[[int], None] | None = None) -> dict:
+                   polarity_params: dict | None = None, feature_params: dict | None = None,
+                   on_fold: Callable[[int], None] | None = None) -> dict:
     """Out-of-fold scores for the model, the keyword tagger and a majority-class dummy.
 
     Folds are grouped by authority, so no authority's sentences are in both
@@ -50,7 +51,7 @@ def cross_validate(data: TrainingData, n_splits: int = 5, theme_params: dict | N
     pred = {name: (np.zeros_like(Y), np.empty(len(pol), dtype=object)) for name in ("model", "keywords", "majority")}
     for k, (train, test) in enumerate(GroupKFold(n_splits=n_splits).split(texts, Y, groups)):
         model = fit_model(list(texts[train]), Y[train], list(pol[train]), list(groups[train]),
-                          theme_params, polarity_params)
+                          theme_params, polarity_params, feature_params)
         out = model.predict(list(texts[test]))
         pred["model"][0][test] = np.array([[1 if t in ts else 0 for t in THEMES] for ts in out["themes"]])
         pred["model"][1][test] = out["polarity"].to_numpy()

@@ -24,8 +24,8 @@ class Contribution:
     weight: float
 
 
-def _names(pipeline) -> np.ndarray:
-    return pipeline.named_steps["features"].get_feature_names_out()
+def _names(model: OfstedModel) -> np.ndarray:
+    return model.features.get_feature_names_out()
 
 
 def _readable(name: str) -> str:
@@ -54,14 +54,13 @@ def explain_sentence(model: OfstedModel, text: str, top: int = 5) -> dict:
     and ``characters`` (the summed push of character n-grams).
     """
     pred = model.predict([text]).iloc[0]
-    tnames = _names(model.themes)
-    X = model.themes.named_steps["features"].transform([text])
-    x = np.asarray(X.todense()).ravel()
+    names = _names(model)
+    x = np.asarray(model.features.transform([text]).todense()).ravel()
     reasons = {}
-    estimators = model.themes.named_steps["clf"].estimators_
+    estimators = model.themes.estimators_
     for j, theme in enumerate(THEMES):
         coef = np.asarray(estimators[j].coef_).ravel()
-        pos, neg, chars = _split(tnames, x * coef, top)
+        pos, neg, chars = _split(names, x * coef, top)
         reasons[theme] = {
             "probability": float(pred[f"p_{theme}"]),
             "threshold": model.thresholds[theme],
@@ -69,15 +68,12 @@ def explain_sentence(model: OfstedModel, text: str, top: int = 5) -> dict:
             "against": neg,
             "characters": chars,
         }
-    pnames = _names(model.polarity)
-    Xp = model.polarity.named_steps["features"].transform([text])
-    xp = np.asarray(Xp.todense()).ravel()
-    clf = model.polarity.named_steps["clf"]
-    k = list(clf.classes_).index(pred["polarity"])
+    clf = model.polarity
+    k = [str(c) for c in clf.classes_].index(pred["polarity"])
     coef = np.asarray(clf.coef_)
     # multinomial: the chosen class against the mean of the others
     others = np.delete(coef, k, axis=0).mean(axis=0)
-    pos, neg, chars = _split(pnames, xp * (coef[k] - others), top)
+    pos, neg, chars = _split(names, x * (coef[k] - others), top)
     return {
         "text": text,
         "themes": tuple(pred["themes"]),
@@ -96,8 +92,8 @@ def theme_terms(model: OfstedModel, theme: str, top: int = 15) -> tuple[list[Con
     """The word n-grams and codebook features with the strongest coefficients for and against a theme."""
     if theme not in THEMES:
         raise ValueError(f"unknown theme {theme!r} (expected one of {', '.join(THEMES)})")
-    names = _names(model.themes)
-    coef = np.asarray(model.themes.named_steps["clf"].estimators_[THEMES.index(theme)].coef_).ravel()
+    names = _names(model)
+    coef = np.asarray(model.themes.estimators_[THEMES.index(theme)].coef_).ravel()
     return _top_coefficients(names, coef, top)
 
 
@@ -105,10 +101,10 @@ def polarity_terms(model: OfstedModel, polarity: str, top: int = 15) -> tuple[li
     """The strongest features for and against one polarity class."""
     if polarity not in POLARITIES:
         raise ValueError(f"unknown polarity {polarity!r}")
-    clf = model.polarity.named_steps["clf"]
-    k = list(clf.classes_).index(polarity)
+    clf = model.polarity
+    k = [str(c) for c in clf.classes_].index(polarity)
     coef = np.asarray(clf.coef_)
-    return _top_coefficients(_names(model.polarity), coef[k] - np.delete(coef, k, axis=0).mean(axis=0), top)
+    return _top_coefficients(_names(model), coef[k] - np.delete(coef, k, axis=0).mean(axis=0), top)
 
 
 def _top_coefficients(names: np.ndarray, coef: np.ndarray, top: int):

@@ -1,8 +1,9 @@
 """The tagger: TF-IDF (words and characters) plus the codebook's vocabulary, and logistic regression.
 
-Themes are one-vs-rest, each with its own decision threshold chosen by
-grouped cross-validation on the training data; polarity is its own
-multinomial classifier. ``load_model`` checks the artefact's sha256 against
+Both classifiers read the same features, computed once per sentence. Themes
+are one-vs-rest, each with its own decision threshold chosen by grouped
+cross-validation on the training data; polarity is its own multinomial
+classifier. ``load_model`` checks the artefact's sha256 against
 its model card before unpickling it, because a joblib file can run code.
 """
 
@@ -17,16 +18,16 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 
-from . import keywords
+from .features import CharNgramTfidf, CodebookFeatures
 from .labels import POLARITIES, THEMES
+
+__all__ = ["OfstedModel", "ModelError", "CodebookFeatures", "fit_model", "load_model", "save_model"]
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "ofsted-nlp.joblib"
@@ -37,97 +38,39 @@ class ModelError(Exception):
     """The model file cannot be used (missing, altered, or not a model)."""
 
 
-class CodebookFeatures(TransformerMixin, BaseEstimator):
-    """Counts of the codebook's theme words, polarity cues and shape cues, as features.
+def feature_union(word_ngrams: tuple[int, int] = (1, 3), codebook_weight: float = 1.0) -> FeatureUnion:
+    """The features both classifiers share, computed once per sentence.
 
-    Stateless: ``fit`` learns nothing but the number of output features, so the
-    transformer follows scikit-learn's contract and can sit in a FeatureUnion
-    beside TF-IDF.
+    Word 1-3-grams and character 3-5-grams (TF-IDF), plus the codebook's
+    vocabulary counts and cues of form.
     """
-
-    def __init__(self, themes: bool = True, polarity: bool = True, shape: bool = True):
-        self.themes = themes
-        self.polarity = polarity
-        self.shape = shape
-
-    def fit(self, X, y=None):
-        self.n_features_out_ = len(self._names())
-        return self
-
-    def _names(self) -> list[str]:
-        names = []
-        if self.themes:
-            names += [f"codebook:{t}" for t in THEMES]
-        if self.polarity:
-            names += [f"cue:{p}" for p in POLARITIES]
-        if self.shape:
-            names += [f"shape:{s}" for s in keywords.SHAPE_NAMES]
-        return names
-
-    def get_feature_names_out(self, input_features=None):
-        return np.asarray(self._names(), dtype=object)
-
-    def transform(self, X):
-        rows = []
-        for text in X:
-            row: list[float] = []
-            if self.themes:
-                hits = keywords.theme_hits(text)
-                row += [float(np.log1p(hits[t])) for t in THEMES]
-            if self.polarity:
-                row += [float(np.log1p(len(keywords._POLARITY[p].findall(text)))) for p in POLARITIES]
-            if self.shape:
-                row += keywords.shape_features(text)
-            rows.append(row)
-        return sparse.csr_matrix(np.asarray(rows, dtype=float).reshape(len(rows), -1))
-
-
-def _features(word_ngrams: tuple[int, int], codebook: CodebookFeatures, codebook_weight: float) -> FeatureUnion:
     return FeatureUnion(
         [
             ("words", TfidfVectorizer(ngram_range=word_ngrams, min_df=2, sublinear_tf=True, lowercase=True)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, sublinear_tf=True,
-                                      max_features=40000)),
-            ("codebook", codebook),
+            ("chars", CharNgramTfidf(ngram_range=(3, 5), min_df=3, max_features=40000)),
+            ("codebook", CodebookFeatures()),
         ],
         transformer_weights={"words": 1.0, "chars": 1.0, "codebook": codebook_weight},
     )
 
 
-def theme_pipeline(C: float = 4.0, codebook_weight: float = 1.0) -> Pipeline:
-    """Untrained multi-label theme classifier."""
-    return Pipeline(
-        [
-            ("features", _features((1, 2), CodebookFeatures(themes=True, polarity=False, shape=False), codebook_weight)),
-            ("clf", OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=3000))),
-        ]
-    )
+def theme_classifier(C: float = 4.0) -> OneVsRestClassifier:
+    """Untrained one-vs-rest theme classifier (class weights balanced per theme)."""
+    return OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=3000))
 
 
-def polarity_pipeline(C: float = 4.0, codebook_weight: float = 0.5) -> Pipeline:
+def polarity_classifier(C: float = 4.0) -> LogisticRegression:
     """Untrained three-class polarity classifier."""
-    return Pipeline(
-        [
-            ("features", _features((1, 3), CodebookFeatures(themes=False, polarity=True, shape=True), codebook_weight)),
-            ("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=3000)),
-        ]
-    )
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
 
 
-def choose_thresholds(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str], n_splits: int = 5,
-                      **params) -> dict[str, float]:
-    """Per-theme decision thresholds that maximise F1 on out-of-fold probabilities (folds by authority)."""
-    texts = np.asarray(texts, dtype=object)
-    n_splits = min(n_splits, len(set(groups)))
-    oof = np.zeros(Y.shape, dtype=float)
-    for train, test in GroupKFold(n_splits=n_splits).split(texts, Y, groups):
-        pipe = theme_pipeline(**params).fit(texts[train], Y[train])
-        oof[test] = pipe.predict_proba(texts[test])
+def best_thresholds(P: np.ndarray, Y: np.ndarray) -> dict[str, float]:
+    """Per theme, the threshold on the probabilities ``P`` that maximises F1 against ``Y``."""
     out = {}
     for j, theme in enumerate(THEMES):
         best, best_t = -1.0, 0.5
         for t in THRESHOLD_GRID:
-            pred = oof[:, j] >= t
+            pred = P[:, j] >= t
             tp = float(np.sum(pred & (Y[:, j] == 1)))
             fp = float(np.sum(pred & (Y[:, j] == 0)))
             fn = float(np.sum(~pred & (Y[:, j] == 1)))
@@ -138,13 +81,27 @@ def choose_thresholds(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]
     return out
 
 
+def choose_thresholds(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str], n_splits: int = 5,
+                      C: float = 4.0, **feature_params) -> dict[str, float]:
+    """Per-theme decision thresholds that maximise F1 on out-of-fold probabilities (folds by authority)."""
+    texts = np.asarray(texts, dtype=object)
+    n_splits = min(n_splits, len(set(groups)))
+    oof = np.zeros(Y.shape, dtype=float)
+    for train, test in GroupKFold(n_splits=n_splits).split(texts, Y, groups):
+        features = feature_union(**feature_params)
+        A = features.fit_transform(texts[train])
+        oof[test] = theme_classifier(C).fit(A, Y[train]).predict_proba(features.transform(texts[test]))
+    return best_thresholds(oof, Y)
+
+
 @dataclass
 class OfstedModel:
-    """A trained tagger: themes (with thresholds) and polarity."""
+    """A trained tagger: shared features, themes (with thresholds) and polarity."""
 
-    themes: Pipeline
+    features: FeatureUnion
+    themes: OneVsRestClassifier
     thresholds: dict[str, float]
-    polarity: Pipeline
+    polarity: LogisticRegression
     info: dict = field(default_factory=dict)
 
     def predict(self, texts: Sequence[str]) -> pd.DataFrame:
@@ -155,7 +112,6 @@ class OfstedModel:
         ``p_<polarity>`` for each polarity class.
         """
         texts = [str(t) for t in texts]
-        cols: dict[str, object] = {"text": texts}
         if not texts:
             frame = pd.DataFrame({"text": [], "themes": [], "polarity": []})
             for t in THEMES:
@@ -163,12 +119,14 @@ class OfstedModel:
             for p in POLARITIES:
                 frame[f"p_{p}"] = []
             return frame
-        P = self.themes.predict_proba(texts)
+        X = self.features.transform(texts)
+        P = self.themes.predict_proba(X)
         chosen = P >= np.array([self.thresholds[t] for t in THEMES])
+        Q = self.polarity.predict_proba(X)
+        classes = [str(c) for c in self.polarity.classes_]
+        cols: dict[str, object] = {"text": texts}
         cols["themes"] = [tuple(t for j, t in enumerate(THEMES) if row[j]) for row in chosen]
-        Q = self.polarity.predict_proba(texts)
-        classes = list(self.polarity.classes_)
-        cols["polarity"] = [str(classes[i]) for i in Q.argmax(axis=1)]
+        cols["polarity"] = [classes[i] for i in Q.argmax(axis=1)]
         for j, t in enumerate(THEMES):
             cols[f"p_{t}"] = P[:, j]
         for p in POLARITIES:
@@ -177,15 +135,21 @@ class OfstedModel:
 
 
 def fit_model(texts: Sequence[str], Y: np.ndarray, polarity: Sequence[str], groups: Sequence[str],
-              theme_params: dict | None = None, polarity_params: dict | None = None) -> OfstedModel:
+              theme_params: dict | None = None, polarity_params: dict | None = None,
+              feature_params: dict | None = None) -> OfstedModel:
     """Train themes (with thresholds chosen by grouped CV) and polarity on labelled sentences."""
-    theme_params = theme_params or {}
-    polarity_params = polarity_params or {}
+    theme_params = dict(theme_params or {})
+    polarity_params = dict(polarity_params or {})
+    feature_params = dict(feature_params or {})
     texts = list(texts)
-    thresholds = choose_thresholds(texts, Y, groups, **theme_params)
-    themes = theme_pipeline(**theme_params).fit(texts, Y)
-    pol = polarity_pipeline(**polarity_params).fit(texts, list(polarity))
-    return OfstedModel(themes, thresholds, pol, {"theme_params": theme_params, "polarity_params": polarity_params})
+    thresholds = choose_thresholds(texts, Y, groups, **theme_params, **feature_params)
+    features = feature_union(**feature_params)
+    X = features.fit_transform(texts)
+    themes = theme_classifier(**theme_params).fit(X, Y)
+    pol = polarity_classifier(**polarity_params).fit(X, list(polarity))
+    return OfstedModel(features, themes, thresholds, pol,
+                       {"theme_params": theme_params, "polarity_params": polarity_params,
+                        "feature_params": feature_params})
 
 
 def sha256_of(path: str | Path) -> str:

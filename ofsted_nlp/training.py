@@ -11,8 +11,9 @@ from typing import Callable
 from .dataset import LABELS_DIR, SHARED_CORPUS, TrainingData, load_training_data
 from .model import DEFAULT_MODEL, OfstedModel, card_path, fit_model, save_model
 
-THEME_PARAMS = {"C": 4.0, "codebook_weight": 1.0}
-POLARITY_PARAMS = {"C": 4.0, "codebook_weight": 1.0}
+THEME_PARAMS = {"C": 4.0}
+POLARITY_PARAMS = {"C": 4.0}
+FEATURE_PARAMS = {"word_ngrams": (1, 3), "codebook_weight": 1.0}
 
 
 def versions() -> dict[str, str]:
@@ -39,7 +40,8 @@ def versions() -> dict[str, str]:
 
 def train(data: TrainingData) -> OfstedModel:
     """Fit the model with the project's settings (deterministic: same data, same model)."""
-    return fit_model(data.texts, data.Y, data.polarity, data.groups, dict(THEME_PARAMS), dict(POLARITY_PARAMS))
+    return fit_model(data.texts, data.Y, data.polarity, data.groups, dict(THEME_PARAMS), dict(POLARITY_PARAMS),
+                     dict(FEATURE_PARAMS))
 
 
 def make_card(model: OfstedModel, data: TrainingData, evaluation: dict | None, command: str) -> dict:
@@ -55,7 +57,7 @@ def make_card(model: OfstedModel, data: TrainingData, evaluation: dict | None, c
             "unattached": len(data.unattached),
             "fingerprint": data.fingerprint(),
         },
-        "params": {"themes": THEME_PARAMS, "polarity": POLARITY_PARAMS},
+        "params": {"themes": THEME_PARAMS, "polarity": POLARITY_PARAMS, "features": FEATURE_PARAMS},
         "thresholds": model.thresholds,
         "evaluation": evaluation,
     }
@@ -86,7 +88,7 @@ def train_and_save(output: Path = DEFAULT_MODEL, labels_dir: Path = LABELS_DIR, 
     evaluation = None
     if evaluate:
         evaluation = cross_validate(data, n_splits=folds, theme_params=dict(THEME_PARAMS),
-                                    polarity_params=dict(POLARITY_PARAMS))
+                                    polarity_params=dict(POLARITY_PARAMS), feature_params=dict(FEATURE_PARAMS))
         evaluation["command"] = f"ofsted-nlp evaluate --folds {folds}"
     model = train(data)
     keep_previous(Path(output))

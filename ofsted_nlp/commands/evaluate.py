@@ -25,7 +25,7 @@ def evaluate(
         from ..dataset import LABELS_DIR, SHARED_CORPUS, load_training_data
         from ..evaluation import cross_validate
         from ..labels import LabelError, THEMES
-        from ..training import POLARITY_PARAMS, THEME_PARAMS
+        from ..training import FEATURE_PARAMS, POLARITY_PARAMS, THEME_PARAMS
 
         labels_dir = labels or LABELS_DIR
         corpus_dir = corpus or SHARED_CORPUS
@@ -40,7 +40,7 @@ def evaluate(
         _common.say(f"{len(data.texts)} sentences, {len(set(data.groups))} authorities, {folds} folds; "
                     f"{len(data.unattached)} labels not re-attached")
         res = cross_validate(data, n_splits=folds, theme_params=dict(THEME_PARAMS),
-                             polarity_params=dict(POLARITY_PARAMS))
+                             polarity_params=dict(POLARITY_PARAMS), feature_params=dict(FEATURE_PARAMS))
         systems = res["systems"]
         names = list(systems)
         typer.echo(f"{'':22}" + "".join(f"{n:>22}" for n in names))
