@@ -57,11 +57,57 @@ _RECOMMENDATION = re.compile(r"^\W*(ensure|improve|strengthen|develop|increase|r
 _CONCESSION = re.compile(r"\b(but|however|although|though|despite|while|whilst)\b")
 
 
+def _top_level_alternatives(pattern: str) -> list[str]:
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _triggers(pattern: str) -> tuple[str, ...] | None:
+    """Literal text that every match of ``pattern`` must contain, one string per alternative.
+
+    A cheap ``in`` test on these lets most sentences skip the regular
+    expression; ``None`` where some alternative has no literal start.
+    """
+    out = []
+    for alt in _top_level_alternatives(pattern):
+        alt = re.sub(r"^(\\b)+", "", alt)
+        m = re.match(r"[a-z0-9' ]+", alt)
+        lit = m.group(0) if m else ""
+        # a quantifier after the last letter makes that letter optional
+        if m and m.end() < len(alt) and alt[m.end()] in "?*{":
+            lit = lit[:-1]
+        if len(lit) < 3:
+            return None
+        out.append(lit)
+    return tuple(out)
+
+
+_TRIGGERS = {t: _triggers(p.lower()) for t, p in THEME_PATTERNS.items()}
+
+
 def theme_hits(text: str) -> dict[str, int]:
     """How many times each theme's codebook words occur, after the codebook's exclusions."""
     low = text.lower()
     out = {}
     for theme, rx in _COMPILED.items():
+        triggers = _TRIGGERS[theme]
+        if triggers is not None and not any(t in low for t in triggers):
+            out[theme] = 0
+            continue
         cleaned = low
         if theme in _EXCLUDED and _EXCLUSION_CUES[theme] in low:
             cleaned = _EXCLUDED[theme].sub(" ", low)
