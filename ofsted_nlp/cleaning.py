@@ -91,8 +91,11 @@ def normalise_chars(text: str) -> str:
     return _SPACES_RE.sub(" ", text)
 
 
+_DIGITS_TO_SPACE = str.maketrans("0123456789", "          ")
+
+
 def _furniture_key(line: str) -> str:
-    return re.sub(r"[\d\s]+", " ", line.lower()).strip()
+    return " ".join(line.lower().translate(_DIGITS_TO_SPACE).split())
 
 
 def running_lines(pages: list[list[str]]) -> set[str]:
@@ -123,8 +126,8 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
     # Flatten to (page, line) keeping blank lines as paragraph hints.
     lines: list[tuple[int, str]] = []
     for pno, page in enumerate(pages):
-        for raw in page:
-            line = normalise_chars(raw).strip()
+        for line in normalise_chars("\n".join(page)).split("\n"):
+            line = line.strip()
             if line and is_furniture(line, running):
                 continue
             lines.append((pno, line))
@@ -142,9 +145,10 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
         if not line:
             blank_before = True
             continue
-        line = _MARKDOWN_RE.sub("", line).strip()
-        if not line:
-            continue
+        if "#" in line or "*" in line or "_" in line:
+            line = _MARKDOWN_RE.sub("", line).strip()
+            if not line:
+                continue
         kind = "paragraph"
         m = _BULLET_RE.match(line)
         if m and len(line) > m.end():
@@ -182,9 +186,14 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
 
     out = []
     for b in blocks:
-        text = _dehyphenate(b["text"], vocab)
-        text = _PARA_REF_RE.sub("", text)
-        text = _SPACES_RE.sub(" ", text).strip()
+        text = b["text"]
+        if _SOFT_HYPHEN in text:
+            text = _dehyphenate(text, vocab)
+        if "aragraph" in text:
+            text = _PARA_REF_RE.sub("", text)
+        if "  " in text:
+            text = _SPACES_RE.sub(" ", text)
+        text = text.strip()
         if b["kind"] == "heading":
             text = re.sub(r"(?<=[a-z])\d{1,2}$", "", text).rstrip(" :")  # footnote mark
         if text:
@@ -249,7 +258,8 @@ def _continues(current: dict, line: str, blank_before: bool) -> bool:
 def _next_text(lines: list[tuple[int, str]], i: int) -> str:
     while i < len(lines):
         if lines[i][1]:
-            return _MARKDOWN_RE.sub("", lines[i][1]).strip()
+            text = lines[i][1]
+            return _MARKDOWN_RE.sub("", text).strip() if ("#" in text or "*" in text or "_" in text) else text
         i += 1
     return ""
 
@@ -268,7 +278,7 @@ def _starts_block(line: str) -> bool:
 def _join(a: str, b: str) -> str:
     if a.endswith(_SOFT_HYPHEN):
         return a + b
-    if re.search(r"[A-Za-z]-$", a) and b[:1].islower():
+    if a.endswith("-") and a[-2:-1].isalpha() and b[:1].islower():
         return a[:-1] + _SOFT_HYPHEN + b
     return f"{a} {b}"
 

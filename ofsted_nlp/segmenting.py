@@ -14,6 +14,12 @@ from functools import lru_cache
 from typing import Iterable
 
 MIN_WORDS = 4
+
+# Characters spaCy's sentencizer ends a sentence on (its default punct_chars
+# include many scripts; these are the ones English letters use) and what may
+# trail them.
+_INNER_END = re.compile(r"[.!?\u2026\u203c\u2047\u2048\u2049\uff01\uff0e\uff1f\u3002]")
+_TRAILING = " .!?\u2026\"')]}\u201d\u2019"
 MAX_WORDS = 120
 
 _NOT_FINDING = [
@@ -106,23 +112,56 @@ def nlp():
 
 
 def split_sentences(texts: Iterable[str]) -> list[list[str]]:
-    """Sentences of each text, in order."""
-    out = []
-    for doc in nlp().pipe(texts, batch_size=256):
-        out.append([s.text.strip() for s in doc.sents if s.text.strip()])
-    return out
+    """Sentences of each text, in order.
+
+    A text with no sentence-ending mark before its end is one sentence, as
+    spaCy's sentencizer would find; only the others go through spaCy.
+    """
+    texts = list(texts)
+    out: list[list[str] | None] = [None] * len(texts)
+    todo = []
+    for i, text in enumerate(texts):
+        stripped = text.strip()
+        if not _INNER_END.search(stripped.rstrip(_TRAILING)):
+            out[i] = [stripped] if stripped else []
+        else:
+            todo.append(i)
+    from spacy.attrs import IDX, SENT_START
+
+    for i, doc in zip(todo, nlp().pipe((texts[i] for i in todo), batch_size=256)):
+        # sentence starts as character offsets, read in one call rather than token by token
+        arr = doc.to_array([IDX, SENT_START])
+        starts = arr[arr[:, 1] == 1, 0].tolist() or [0]
+        starts[0] = 0
+        text = texts[i]  # the doc's own text (Doc.text rebuilds it token by token)
+        bounds = starts + [len(text)]
+        sents = (text[a:b].strip() for a, b in zip(bounds, bounds[1:]))
+        out[i] = [x for x in sents if x]
+    return out  # type: ignore[return-value]
 
 
 def is_finding_text(sentence: str) -> bool:
-    """Does this sentence, on its own, look like a finding rather than letter furniture?"""
+    """Does this sentence, on its own, look like a finding rather than letter furniture?
+
+    Cheap substring tests guard the slower patterns: most sentences need none
+    of them.
+    """
     words = sentence.split()
     if len(words) < MIN_WORDS or len(words) > MAX_WORDS:
         return False
-    if _NOT_FINDING_RE.match(sentence) or _ANYWHERE_NOT_FINDING_RE.search(sentence):
+    if _NOT_FINDING_RE.match(sentence):
         return False
-    if _LEADIN_RE.search(sentence) or _TABLE_RE.search(sentence) or _TABLE_ROW_RE.search(sentence):
+    low = sentence.lower()
+    if ("majesty" in low or "@" in low or "www." in low or "http" in low or "hmi" in low) and \
+            _ANYWHERE_NOT_FINDING_RE.search(sentence):
         return False
-    if _ENDS_WITH_GRADE_RE.search(sentence) and len(words) < 20:
+    if sentence.rstrip().endswith(":") and _LEADIN_RE.search(sentence):
+        return False
+    has_digit = any(c.isdigit() for c in sentence)
+    capital_grade = "Requires improvement" in sentence or "Outstanding" in sentence or "Inadequate" in sentence
+    if (has_digit or capital_grade) and (_TABLE_RE.search(sentence) or _TABLE_ROW_RE.search(sentence)):
+        return False
+    if len(words) < 20 and _ENDS_WITH_GRADE_RE.search(sentence[-40:]):
         return False  # a row of a judgement table, or a heading with its grade
     if not re.search(r"[a-z]{3}", sentence):
         return False

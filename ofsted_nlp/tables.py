@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .keywords import is_list_item_or_recommendation
@@ -60,8 +61,7 @@ def findings_table(letters: list[Letter], model) -> pd.DataFrame:
             polarity[k] = "negative"
     frame["polarity"] = polarity
     score_cols = [f"p_{t}" for t in THEMES] + [f"p_{p}" for p in POLARITIES]
-    values = pred[score_cols].to_numpy()
-    frame["scores"] = [
-        {c[2:]: round(float(v), 3) for c, v in zip(score_cols, row)} for row in values
-    ]
+    keys = [c[2:] for c in score_cols]
+    values = np.round(pred[score_cols].to_numpy(dtype=float), 3).tolist()
+    frame["scores"] = [dict(zip(keys, row)) for row in values]
     return frame[FINDING_COLUMNS]
