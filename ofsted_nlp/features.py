@@ -73,6 +73,18 @@ class CodebookFeatures(TransformerMixin, BaseEstimator):
 _WHITE = re.compile(r"\s\s+")
 
 
+def _word_ngram_list(word: str, min_n: int, max_n: int) -> list[str]:
+    w = f" {word} "
+    size = len(w)
+    out = []
+    for n in range(min_n, max_n + 1):
+        if size <= n:
+            out.append(w)
+            break
+        out.extend([w[i:i + n] for i in range(size - n + 1)])
+    return out
+
+
 def _word_ngrams(word: str, min_n: int, max_n: int) -> Counter:
     """The character n-grams of one word, padded with spaces, as scikit-learn's char_wb makes them."""
     w = f" {word} "
@@ -128,11 +140,14 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
         for w in words:
             row = cache.get(w)
             if row is None:
-                grams = _word_ngrams(w, lo, hi)
-                row = [(columns[g], c) for g, c in grams.items() if g in columns]
-                cache[w] = row
-            indices.extend(k for k, _ in row)
-            data.extend(c for _, c in row)
+                counts: dict[int, int] = {}
+                for g in _word_ngram_list(w, lo, hi):
+                    k = columns.get(g)
+                    if k is not None:
+                        counts[k] = counts.get(k, 0) + 1
+                row = cache[w] = (list(counts), list(counts.values()))
+            indices.extend(row[0])
+            data.extend(row[1])
             indptr.append(len(indices))
         return sparse.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
                                  shape=(len(words), len(columns)))
