@@ -66,6 +66,18 @@ class Letter:
     findings: list[Finding] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list, repr=False)
 
+    def metadata(self) -> dict:
+        """The document's metadata as plain values: document, authority names and codes, date, kind."""
+        return {
+            "document": self.document,
+            "la_name": self.la_name,
+            "old_la_code": self.old_la_code,
+            "new_la_code": self.new_la_code,
+            "region_name": self.region_name,
+            "date": self.date.isoformat() if self.date else None,
+            "kind": self.kind,
+        }
+
     def summary(self) -> str:
         """One line: document, authority, kind, date and findings count."""
         return (

@@ -33,16 +33,11 @@ def findings_table(letters: list[Letter], model) -> pd.DataFrame:
     rows = []
     texts = []
     for letter in letters:
+        meta = letter.metadata()
         for f in letter.findings:
             rows.append(
-                {
-                    "document": letter.document,
-                    "la_name": letter.la_name,
-                    "old_la_code": letter.old_la_code,
-                    "new_la_code": letter.new_la_code,
-                    "region_name": letter.region_name,
-                    "date": letter.date.isoformat() if letter.date else None,
-                    "kind": letter.kind,
+                meta
+                | {
                     "section": f.section,
                     "judgement": f.judgement,
                     "index": f.index,

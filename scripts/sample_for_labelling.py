@@ -88,22 +88,27 @@ def main(corpus: Path, out: Path, seed: int = 20261122) -> None:
     for s in rng.sample(all_sents, RANDOM_N):
         chosen[(s["doc"], s["fp"])] = s | {"why": "random"}
     for theme, pattern in NETS.items():
-        rx = re.compile(pattern, re.I)
-        hits = [s for s in all_sents if rx.search(s["text"])]
-        rng.shuffle(hits)
-        per_doc: dict[str, int] = {}
-        n = 0
-        for s in hits:
-            key = (s["doc"], s["fp"])
-            if key in chosen or per_doc.get(s["doc"], 0) >= PER_DOC_PER_THEME:
-                continue
-            per_doc[s["doc"]] = per_doc.get(s["doc"], 0) + 1
-            chosen[key] = s | {"why": f"net:{theme}"}
-            n += 1
-            if n >= PER_THEME:
-                break
-        print(f"{theme}: {len(hits)} net hits in corpus, {n} drawn", file=sys.stderr)
+        _draw(all_sents, pattern, PER_THEME, f"net:{theme}", chosen, rng)
     _write(list(chosen.values()), out, rng)
+
+
+def _draw(sents: list[dict], pattern: str, want: int, why: str, chosen: dict, rng: random.Random) -> None:
+    """Add up to ``want`` sentences the pattern matches, at most PER_DOC_PER_THEME from one document."""
+    rx = re.compile(pattern, re.I)
+    hits = [s for s in sents if rx.search(s["text"])]
+    rng.shuffle(hits)
+    per_doc: dict[str, int] = {}
+    n = 0
+    for s in hits:
+        key = (s["doc"], s["fp"])
+        if key in chosen or per_doc.get(s["doc"], 0) >= PER_DOC_PER_THEME:
+            continue
+        per_doc[s["doc"]] = per_doc.get(s["doc"], 0) + 1
+        chosen[key] = s | {"why": why}
+        n += 1
+        if n >= want:
+            break
+    print(f"{why}: {len(hits)} hits in corpus, {n} drawn", file=sys.stderr)
 
 
 def round2(corpus: Path, out: Path, labelled: Path, seed: int = 20261123, nets: dict | None = None) -> None:
@@ -115,21 +120,7 @@ def round2(corpus: Path, out: Path, labelled: Path, seed: int = 20261123, nets: 
     all_sents = [s for d in _read_all(corpus) for s in d if (s["doc"], s["fp"]) not in done]
     chosen: dict[tuple[str, str], dict] = {}
     for name, (pattern, want) in (nets or ROUND2_NETS).items():
-        rx = re.compile(pattern, re.I)
-        hits = [s for s in all_sents if rx.search(s["text"])]
-        rng.shuffle(hits)
-        per_doc: dict[str, int] = {}
-        n = 0
-        for s in hits:
-            key = (s["doc"], s["fp"])
-            if key in chosen or per_doc.get(s["doc"], 0) >= PER_DOC_PER_THEME:
-                continue
-            per_doc[s["doc"]] = per_doc.get(s["doc"], 0) + 1
-            chosen[key] = s | {"why": f"round2:{name}"}
-            n += 1
-            if n >= want:
-                break
-        print(f"{name}: {len(hits)} hits, {n} drawn", file=sys.stderr)
+        _draw(all_sents, pattern, want, f"round2:{name}", chosen, rng)
     _write(list(chosen.values()), out, rng)
 
 

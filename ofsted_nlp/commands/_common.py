@@ -258,17 +258,7 @@ def tag_file(path: str, key: tuple, compact: bool = False) -> DocResult:
             msg = one_line(str(w.message))
             if msg not in result.messages:
                 result.messages.append(msg)
-        result.document = {
-            "document": letter.document,
-            "path": path,
-            "la_name": letter.la_name,
-            "old_la_code": letter.old_la_code,
-            "new_la_code": letter.new_la_code,
-            "region_name": letter.region_name,
-            "date": letter.date.isoformat() if letter.date else None,
-            "kind": letter.kind,
-            "findings": len(letter.findings),
-        }
+        result.document = letter.metadata() | {"path": path, "findings": len(letter.findings)}
         columns = COMPACT_COLUMNS if compact else FINDING_COLUMNS
         result.records = [{c: _plain(row[c]) for c in columns} for row in frame.to_dict("records")]
     except OfstedReadError as exc:
