@@ -16,7 +16,9 @@ def explain(
     theme: Annotated[Optional[str], typer.Option(
         "--theme", "-t", show_default=False,
         help="Show the strongest n-grams for and against this theme (or polarity class) instead.")] = None,
-    top: Annotated[int, typer.Option("--top", "-n", min=1, max=100, help="How many n-grams to show.")] = 5,
+    top: Annotated[Optional[int], typer.Option(
+        "--top", "-n", min=1, max=100, show_default=False,
+        help="How many n-grams to show [default: 5 for a sentence, 10 for a theme].")] = None,
     model: Annotated[Optional[Path], typer.Option(
         "--model", "-m", dir_okay=False, show_default=False,
         help="Model file [default: models/ofsted-nlp.joblib].")] = None,
@@ -33,9 +35,9 @@ def explain(
         m = _common.cached_model(key)
         if theme is not None:
             if theme in THEMES:
-                pos, neg = theme_terms(m, theme, top=max(top, 10) if top == 5 else top)
+                pos, neg = theme_terms(m, theme, top=top or 10)
             elif theme in POLARITIES:
-                pos, neg = polarity_terms(m, theme, top=max(top, 10) if top == 5 else top)
+                pos, neg = polarity_terms(m, theme, top=top or 10)
             else:
                 raise _common.CommandError(
                     f"unknown theme {theme!r}; expected one of {', '.join(THEMES + POLARITIES)}")
@@ -48,7 +50,7 @@ def explain(
             return
         if not text.strip():
             raise _common.CommandError("the sentence is empty")
-        out = explain_sentence(m, text, top=top)
+        out = explain_sentence(m, text, top=top or 5)
         typer.echo(f"themes: {', '.join(out['themes']) or '(none)'}")
         typer.echo(f"polarity: {out['polarity']} (p={out['polarity_reasons']['probability']:.2f})")
         pr = out["polarity_reasons"]
