@@ -12,6 +12,9 @@ Round 3 (``--round 3``) draws 2,000 more the same way, half of them plain random
 findings, the rest weighted to neutral candidates, concessions, thresholds and
 caseloads, where the model was weakest.
 
+Round 4 (``--round 4``): 2,000 more, 1,200 of them random, the rest neutral
+candidates and concessions (polarity was still rising with data).
+
 Round 2 leaves out sentences already in data/labels/corpus.csv and draws more
 of what round 1 was short of: sentences that may be neutral (plans, context,
 demand), caseloads, and look-alikes of theme words that the codebook rules out.
@@ -53,6 +56,11 @@ ROUND3_NETS = {
     "caseloads": (NETS["caseloads"], 150),
     "concession": (r"\b(but|however|although|though|while|whilst|despite)\b", 250),
     "random": (r"", 900),
+}
+ROUND4_NETS = {
+    "neutral": (ROUND3_NETS["neutral"][0], 550),
+    "concession": (ROUND3_NETS["concession"][0], 250),
+    "random": (r"", 1200),
 }
 RANDOM_N = 380
 PER_THEME = 190
@@ -138,5 +146,7 @@ if __name__ == "__main__":
         round2(Path(sys.argv[1]), Path(sys.argv[2]), labelled)
     elif "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "3":
         round2(Path(sys.argv[1]), Path(sys.argv[2]), labelled, seed=20261124, nets=ROUND3_NETS)
+    elif "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "4":
+        round2(Path(sys.argv[1]), Path(sys.argv[2]), labelled, seed=20261125, nets=ROUND4_NETS)
     else:
         main(Path(sys.argv[1]), Path(sys.argv[2]))
