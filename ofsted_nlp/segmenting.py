@@ -19,6 +19,7 @@ MIN_WORDS = 4
 # include many scripts; these are the ones English letters use) and what may
 # trail them.
 _INNER_END = re.compile(r"[.!?\u2026\u203c\u2047\u2048\u2049\uff01\uff0e\uff1f\u3002]")
+_DIGIT = re.compile(r"\d")
 _TRAILING = " .!?\u2026\"')]}\u201d\u2019"
 MAX_WORDS = 120
 
@@ -157,7 +158,7 @@ def is_finding_text(sentence: str) -> bool:
         return False
     if sentence.rstrip().endswith(":") and _LEADIN_RE.search(sentence):
         return False
-    has_digit = any(c.isdigit() for c in sentence)
+    has_digit = _DIGIT.search(sentence) is not None
     capital_grade = "Requires improvement" in sentence or "Outstanding" in sentence or "Inadequate" in sentence
     if (has_digit or capital_grade) and (_TABLE_RE.search(sentence) or _TABLE_ROW_RE.search(sentence)):
         return False

@@ -220,8 +220,11 @@ class DocResult:
 
 def _plain(value):
     """Plain Python values (no numpy scalars, NaN or pd.NA) for JSON, CSV and Excel."""
-    if value is None:
-        return None
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common case, first and cheapest
+    if kind is float:
+        return None if value != value else value
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
