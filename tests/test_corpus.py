@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import warnings
 
-import pytest
 
 from ofsted_nlp import OfstedReadError, find_authority, read_letter
 

@@ -7,7 +7,6 @@ the file itself is never rewritten. Rebuild it with ``python notebooks/make_tour
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 

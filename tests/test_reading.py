@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import textwrap
-import warnings
 from collections import Counter
 
 import pytest
