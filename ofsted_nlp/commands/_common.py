@@ -21,7 +21,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Annotated, Callable, Iterator, Optional, Sequence
 
 import typer
 
@@ -32,6 +32,15 @@ UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageE
 ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 PROG = "ofsted-nlp"
+
+# Arguments and options that several commands take, declared once.
+PathsArg = Annotated[list[Path], typer.Argument(
+    metavar="PATH", show_default=False,
+    help="Letters or reports (.txt or .pdf), or folders searched recursively for them.")]
+ModelOpt = Annotated[Optional[Path], typer.Option(
+    "--model", "-m", dir_okay=False, show_default=False,
+    help="Model file [default: models/ofsted-nlp.joblib].")]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")]
 SUFFIXES = (".txt", ".pdf")
 
 EXIT_OK = 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -19,9 +18,7 @@ def explain(
     top: Annotated[Optional[int], typer.Option(
         "--top", "-n", min=1, max=100, show_default=False,
         help="How many n-grams to show [default: 5 for a sentence, 10 for a theme].")] = None,
-    model: Annotated[Optional[Path], typer.Option(
-        "--model", "-m", dir_okay=False, show_default=False,
-        help="Model file [default: models/ofsted-nlp.joblib].")] = None,
+    model: _common.ModelOpt = None,
 ) -> None:
     """Explain the model: a sentence's themes and polarity with the n-grams that pushed each
     decision most, or (with --theme) the n-grams that weigh most for and against a theme."""

@@ -27,9 +27,7 @@ PLOT_EXTENSIONS = (".png", ".html")
 
 
 def matrix(
-    paths: Annotated[list[Path], typer.Argument(
-        metavar="PATH", show_default=False,
-        help="Letters or reports (.txt or .pdf), or folders searched recursively for them.")],
+    paths: _common.PathsArg,
     value: Annotated[Value, typer.Option(
         "--value", "-v", case_sensitive=False,
         help="net: (positive - negative) / (positive + negative) per theme; count: positive and negative "
@@ -42,10 +40,8 @@ def matrix(
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", "-p", dir_okay=False, show_default=False,
         help="Draw a heatmap of the net balance to FILE.png or FILE.html (interactive, counts on hover).")] = None,
-    model: Annotated[Optional[Path], typer.Option(
-        "--model", "-m", dir_okay=False, show_default=False,
-        help="Model file [default: models/ofsted-nlp.joblib].")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")] = 1,
+    model: _common.ModelOpt = None,
+    jobs: _common.JobsOpt = 1,
 ) -> None:
     """Compare authorities (or documents) theme by theme.
 

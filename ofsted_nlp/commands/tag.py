@@ -26,19 +26,15 @@ EXTENSIONS = {".csv": Format.csv, ".jsonl": Format.jsonl, ".ndjson": Format.json
 
 
 def tag(
-    paths: Annotated[list[Path], typer.Argument(
-        metavar="PATH", show_default=False,
-        help="Letters or reports (.txt or .pdf), or folders searched recursively for them.")],
+    paths: _common.PathsArg,
     format: Annotated[Optional[Format], typer.Option(
         "--format", "-f", case_sensitive=False, show_default=False,
         help="Output format [default: from --output's extension, else table].")] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write to this file (replaced only by a complete output) instead of the terminal.")] = None,
-    model: Annotated[Optional[Path], typer.Option(
-        "--model", "-m", dir_okay=False, show_default=False,
-        help="Model file [default: models/ofsted-nlp.joblib].")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")] = 1,
+    model: _common.ModelOpt = None,
+    jobs: _common.JobsOpt = 1,
 ) -> None:
     """Tag every finding of the documents with themes and polarity.
 
