@@ -45,3 +45,66 @@ def test_keyword_baseline_follows_the_codebook_words(text, themes):
 def test_keyword_polarity_reads_recommendations_as_negative():
     assert keywords.keyword_polarity("Ensure that supervision is regular.") == "negative"
     assert keywords.keyword_polarity("Supervision is regular and effective.") == "positive"
+
+
+# The polarity cues as one regular expression each, as the codebook's first
+# version wrote them: the words-and-phrases form must count exactly the same.
+ORIGINAL_CUES = {
+    "positive": r"\b(good|effective(ly)?|adequate|improv(ed|ing|ement)|in place|strong(ly)?|robust|well|timely|"
+    r"appropriate(ly)?|clear(ly)?|thorough|consistent(ly)?|high[- ]quality|manageable|strength|swift(ly)?|"
+    r"prompt(ly)?|secure|comprehensive|outstanding|valued|sensitive(ly)?|successful(ly)?|positive)\b",
+    "negative": r"\b(weak(ness|nesses)?|inconsistent(ly)?|insufficient(ly)?|late|not (yet|always|consistently|"
+    r"sufficiently|effective|timely|clear|robust|routinely|all|well)|needs? to (improve|be)|too (long|slow|high|"
+    r"many|few|variable)|delay(s|ed)?|drift|poor(ly)?|lack(s|ing)?|variable|limited|inadequate|fail(s|ed|ure)?|"
+    r"gaps?|ensure|strengthen|improve|however|but|although|while|despite|few|unclear|slow|absence|shortfall)\b",
+    "neutral": r"\b(plans? to|is implementing|are implementing|aspires?|has recently|have recently|"
+    r"being addressed|intends?|will be|are developing|is developing|in the process of|too (soon|early) to)\b",
+}
+
+# Sentences at the edges of the patterns: phrases that swallow a cue word, cue
+# words inside longer words, case, punctuation, hyphens, the exclusions.
+EDGES = [
+    "Supervision is too slow and plans need to improve; delays are not well understood.",
+    "High-quality, high quality and highquality work is in place (in  place).",
+    "Work is not yet consistently good: needs to be better, too few staff, too late.",
+    "The service plans to act; it is implementing and has recently begun; it will be reviewed too soon to tell.",
+    "Whilst caseloads are manageable, unmanageable workloads, vacancies and EDT cover at weekends persist.",
+    "Isn't it? Aren't they? It works. This helped. They visited.",
+    "Quality of plans.", "Ensure that supervision is regular.", "capturing the child's voice",
+    "The supervision order and supervision orders; the threshold of the building; an emergency protection order.",
+    "Step-down, stepped up, overdue and overtdue timescales; drift; backlogs; the right time; earliest opportunity.",
+    "Team around the family, TAF, TAC, CAF and early help; a core assessment; common assessment framework.",
+    "GOOD, Effective, WELL-led, ill-prepared; goodness; unwell; but-not; however.", "", "   ",
+    "Na\u00efve caf\u00e9 work \u2013 \u201cprompt\u201d and \u2018swift\u2019.",
+]
+
+
+def test_cue_words_and_phrases_count_as_the_original_patterns():
+    import re
+
+    original = {p: re.compile(x) for p, x in ORIGINAL_CUES.items()}
+    for text in TEXTS + EDGES:
+        low = text.lower()
+        assert keywords.polarity_cues(text) == {p: len(original[p].findall(low)) for p in original}, text
+
+
+def test_counting_a_batch_equals_counting_each_sentence():
+    texts = TEXTS + EDGES
+    counts = keywords.count_batch(texts)
+    for i, text in enumerate(texts):
+        assert counts.themes[i].tolist() == [keywords.theme_hits(text)[t] for t in keywords.THEMES], text
+        assert counts.cues[i].tolist() == [keywords.polarity_cues(text)[p] for p in keywords.POLARITIES], text
+        assert counts.shape[i].tolist() == keywords.shape_features(text), text
+    assert counts.themes.sum() > 0 and counts.cues.sum() > 0  # the edges do hit the patterns
+
+
+def test_start_character_lookahead_changes_no_match():
+    import re
+
+    for theme, pattern in keywords.THEME_PATTERNS.items():
+        plain = re.compile(pattern.lower())
+        for text in TEXTS + EDGES:
+            low = text.lower()
+            assert keywords._COMPILED[theme].findall(low) == plain.findall(low), (theme, text)
+    assert keywords._first_chars(r"\b(ab|cd)e?|\bxy") == "acx"
+    assert keywords._first_chars(r"(ab)?c") is None  # an optional start: no lookahead

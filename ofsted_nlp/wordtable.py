@@ -1,0 +1,150 @@
+"""Work done once per distinct word, looked up for every occurrence.
+
+Tagging a corpus means featurising some hundred thousand sentences that share
+a vocabulary of a few tens of thousands of words. Anything that depends only
+on a word (its character n-grams, its tokens, which codebook words it is or
+contains) is worked out the first time the word is seen and kept in a table;
+a batch of sentences then costs one ``str.split`` per sentence, one dict
+lookup per word and a few numpy operations.
+
+Words are the sentence's lower-cased, whitespace-separated pieces
+(``text.lower().split()``), so punctuation stays attached ("plans." is a word
+of its own); what a table stores for a word is up to its ``compute`` function.
+All tables share one numbering of the words (:data:`INDEX`), so a batch is
+split and numbered once however many feature blocks read it.
+"""
+
+from __future__ import annotations
+
+import operator
+from itertools import chain, count
+from typing import Callable, Iterable
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["Words", "split_words", "WordTable", "INDEX"]
+
+
+_GENERATIONS = count()
+
+
+class WordIndex:
+    """A number for each distinct word seen. A cache: past ``limit`` words it starts again (a new generation).
+
+    Generations are numbered across all indexes, so a table filled from one
+    index or generation never passes for another's.
+    """
+
+    def __init__(self, limit: int = 500_000):
+        self.limit = limit
+        self.generation = next(_GENERATIONS)
+        self.numbers: dict[str, int] = {}
+        self.words: list[str] = []
+
+    def ids(self, flat: list[str]) -> np.ndarray:
+        new = set(flat).difference(self.numbers)
+        if new:
+            if len(self.words) + len(new) > self.limit:
+                self.numbers, self.words = {}, []
+                self.generation = next(_GENERATIONS)
+                new = set(flat)
+            for w in sorted(new):  # sorted: the numbering does not depend on set order
+                self.numbers[w] = len(self.words)
+                self.words.append(w)
+        return np.fromiter(map(self.numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
+
+
+INDEX = WordIndex()
+
+
+class Words:
+    """The words of a batch of sentences: all of them in order, and how many each sentence has."""
+
+    __slots__ = ("flat", "lengths", "_ids", "_generation")
+
+    def __init__(self, flat: list[str], lengths: np.ndarray):
+        self.flat = flat
+        self.lengths = lengths
+        self._ids: np.ndarray | None = None
+        self._generation = -1
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.lengths)
+
+    def ids(self) -> np.ndarray:
+        """Each word's number in :data:`INDEX`."""
+        if self._ids is None or self._generation != INDEX.generation:
+            self._ids = INDEX.ids(self.flat)
+            self._generation = INDEX.generation
+        return self._ids
+
+    def sentence_of_word(self) -> np.ndarray:
+        """For each word in ``flat``, the index of its sentence."""
+        return np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
+
+    def bag(self, ids: np.ndarray, n_columns: int) -> sparse.csr_matrix:
+        """(sentence x table row) counts of the words, given each word's row ``ids``."""
+        return sparse.csr_matrix(
+            (np.ones(len(ids), dtype=np.float64), (self.sentence_of_word(), ids)),
+            shape=(self.n_sentences, n_columns),
+        )
+
+
+_LAST: list = [None, None]  # the last batch split, and its words
+
+
+def split_words(texts: Iterable[str]) -> Words:
+    """Lower-case each text and split it on whitespace.
+
+    The feature blocks of one model each call this on the same batch; the
+    last batch's result is kept and given again while the texts are the same
+    objects, in the same order.
+    """
+    texts = texts if isinstance(texts, list) else list(texts)
+    last = _LAST[0]
+    if last is not None and len(last) == len(texts) and all(map(operator.is_, last, texts)):
+        return _LAST[1]
+    pieces = [str(t).lower().split() for t in texts]
+    lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+    words = Words(list(chain.from_iterable(pieces)), lengths)
+    _LAST[0], _LAST[1] = list(texts), words
+    return words
+
+
+class WordTable:
+    """Rows of numbers, one per word of :data:`INDEX`, computed by ``compute`` the first time they are needed.
+
+    ``compute(words)`` gets a list of words and returns an array with one row
+    per word (``width`` columns). ``on_clear`` is called when the index starts
+    a new generation and the rows are dropped.
+    """
+
+    def __init__(self, compute: Callable[[list[str]], np.ndarray], width: int, dtype=np.float64,
+                 on_clear: Callable[[], None] | None = None):
+        self.compute = compute
+        self.width = width
+        self.dtype = dtype
+        self.on_clear = on_clear
+        self._generation = -1
+        self._rows = np.zeros((1024, width), dtype=dtype)
+        self._n = 0
+
+    def rows(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
+        """Each word's row number, and the table's rows (one per word of the index so far)."""
+        ids = words.ids()
+        if self._generation != INDEX.generation:
+            self._generation, self._n = INDEX.generation, 0
+            if self.on_clear is not None:
+                self.on_clear()
+        end = len(INDEX.words)
+        if self._n < end:
+            block = np.asarray(self.compute(INDEX.words[self._n:end]), dtype=self.dtype)
+            if end > len(self._rows):  # grow by doubling: adding rows stays cheap on average
+                grown = np.zeros((max(end, 2 * len(self._rows)), self.width), dtype=self.dtype)
+                grown[: self._n] = self._rows[: self._n]
+                self._rows = grown
+            self._rows[self._n:end] = block.reshape(end - self._n, self.width)
+            self._n = end
+        return ids, self._rows[:end]
