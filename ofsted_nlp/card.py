@@ -21,9 +21,10 @@ def render_markdown(card: dict) -> str:
         "themes (supervision, thresholds, timeliness, caseloads, out_of_hours, caf) and one polarity",
         "(positive, negative, neutral), following `docs/codebook.md`.",
         "",
-        "Method: TF-IDF over words (1-2-grams for themes, 1-3-grams for polarity) and characters (3-5-grams)",
-        "plus counts of the codebook's own vocabulary, into logistic regression: one-vs-rest for themes with",
-        "per-theme thresholds chosen by cross-validation grouped by authority; multinomial for polarity.",
+        "Method: TF-IDF over word 1-3-grams and character 3-5-grams (each row of the latter scaled by its l2",
+        "norm over n-gram occurrences), plus counts of the codebook's own vocabulary and cues of form, shared",
+        "by two logistic regressions: one-vs-rest for themes with per-theme thresholds chosen by",
+        "cross-validation grouped by authority; multinomial for polarity.",
         "",
         "## Training data",
     ]

@@ -14,17 +14,16 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 
-from .features import CharNgramTfidf, CodebookFeatures
+from .features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
 from .labels import POLARITIES, THEMES
 
 __all__ = ["OfstedModel", "ModelError", "CodebookFeatures", "fit_model", "load_model", "save_model"]
@@ -46,7 +45,7 @@ def feature_union(word_ngrams: tuple[int, int] = (1, 3), codebook_weight: float 
     """
     return FeatureUnion(
         [
-            ("words", TfidfVectorizer(ngram_range=word_ngrams, min_df=2, sublinear_tf=True, lowercase=True)),
+            ("words", WordNgramTfidf(ngram_range=word_ngrams, min_df=2, sublinear_tf=True)),
             ("chars", CharNgramTfidf(ngram_range=(3, 5), min_df=3, max_features=40000)),
             ("codebook", CodebookFeatures()),
         ],
@@ -94,6 +93,15 @@ def choose_thresholds(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]
     return best_thresholds(oof, Y)
 
 
+class Tags(NamedTuple):
+    """What the model says of a batch of sentences, one entry (or row) per sentence."""
+
+    themes: list[tuple[str, ...]]
+    polarity: list[str]
+    theme_proba: np.ndarray  # (n, len(THEMES)), in THEMES order
+    polarity_proba: np.ndarray  # (n, len(POLARITIES)), in POLARITIES order
+
+
 @dataclass
 class OfstedModel:
     """A trained tagger: shared features, themes (with thresholds) and polarity."""
@@ -112,26 +120,77 @@ class OfstedModel:
         ``p_<polarity>`` for each polarity class.
         """
         texts = [str(t) for t in texts]
-        if not texts:
-            frame = pd.DataFrame({"text": [], "themes": [], "polarity": []})
-            for t in THEMES:
-                frame[f"p_{t}"] = []
-            for p in POLARITIES:
-                frame[f"p_{p}"] = []
-            return frame
-        X = self.features.transform(texts)
-        P = self.themes.predict_proba(X)
-        chosen = P >= np.array([self.thresholds[t] for t in THEMES])
-        Q = self.polarity.predict_proba(X)
-        classes = [str(c) for c in self.polarity.classes_]
-        cols: dict[str, object] = {"text": texts}
-        cols["themes"] = [tuple(t for j, t in enumerate(THEMES) if row[j]) for row in chosen]
-        cols["polarity"] = [classes[i] for i in Q.argmax(axis=1)]
+        tags = self.tag(texts)
+        cols: dict[str, object] = {"text": texts, "themes": tags.themes, "polarity": tags.polarity}
         for j, t in enumerate(THEMES):
-            cols[f"p_{t}"] = P[:, j]
-        for p in POLARITIES:
-            cols[f"p_{p}"] = Q[:, classes.index(p)]
+            cols[f"p_{t}"] = tags.theme_proba[:, j]
+        for k, p in enumerate(POLARITIES):
+            cols[f"p_{p}"] = tags.polarity_proba[:, k]
         return pd.DataFrame(cols)
+
+    def tag(self, texts: Sequence[str]) -> Tags:
+        """Themes (those over their thresholds), polarity (the likeliest class) and both sets of probabilities."""
+        P, Q = self.probabilities(texts)
+        classes = [str(c) for c in self.polarity.classes_]
+        Q = Q[:, [classes.index(p) for p in POLARITIES]]
+        chosen = P >= np.array([self.thresholds[t] for t in THEMES])
+        return Tags(
+            themes=[tuple(t for j, t in enumerate(THEMES) if row[j]) for row in chosen.tolist()],
+            polarity=[POLARITIES[k] for k in Q.argmax(axis=1).tolist()] if len(Q) else [],
+            theme_proba=P,
+            polarity_proba=Q,
+        )
+
+    def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Theme probabilities (n x themes, in THEMES order) and polarity ones (n x classes_, its order).
+
+        The same numbers as the classifiers' ``predict_proba`` on
+        ``features.transform(texts)`` (tested), computed as one linear score
+        per class summed over the feature blocks, so that a block that can
+        score its rows without building them (:meth:`CharNgramTfidf.project`)
+        does.
+        """
+        n_themes = len(self.themes.estimators_)
+        if not texts:
+            return np.zeros((0, n_themes)), np.zeros((0, len(self.polarity.classes_)))
+        if not self._linear():  # a theme with one class in training, or two polarity classes: sklearn's way
+            X = self.features.transform(texts)
+            return self.themes.predict_proba(X), self.polarity.predict_proba(X)
+        blocks, intercept = self._weights()
+        scores = np.tile(intercept, (len(texts), 1))
+        for (name, transformer), block in zip(self.features.transformer_list, blocks):
+            if hasattr(transformer, "project"):
+                scores += transformer.project(texts, block)
+            else:
+                scores += np.asarray(transformer.transform(texts) @ block)
+        P = 1.0 / (1.0 + np.exp(-scores[:, :n_themes]))  # each theme's binary logistic regression
+        Z = scores[:, n_themes:]
+        Z = np.exp(Z - Z.max(axis=1, keepdims=True))  # multinomial polarity: softmax
+        return P, Z / Z.sum(axis=1, keepdims=True)
+
+    def _linear(self) -> bool:
+        return all(hasattr(e, "coef_") for e in self.themes.estimators_) and len(self.polarity.classes_) > 2
+
+    def _weights(self) -> tuple[list[np.ndarray], np.ndarray]:
+        """Per feature block, the (features x classes) coefficients of both classifiers side by side
+        (the union's transformer weights folded in); and the intercepts."""
+        held = self.__dict__.get("_scoring")
+        if held is None:
+            coef = np.vstack([e.coef_ for e in self.themes.estimators_] + [self.polarity.coef_]).T
+            intercept = np.concatenate([e.intercept_ for e in self.themes.estimators_] + [self.polarity.intercept_])
+            blocks, start = [], 0
+            for name, transformer in self.features.transformer_list:
+                width = len(transformer.get_feature_names_out())
+                factor = (self.features.transformer_weights or {}).get(name, 1.0)
+                blocks.append(np.ascontiguousarray(coef[start:start + width] * factor))
+                start += width
+            held = self.__dict__["_scoring"] = (blocks, intercept)
+        return held
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_scoring", None)  # derived from the classifiers, rebuilt on first use
+        return state
 
 
 def fit_model(texts: Sequence[str], Y: np.ndarray, polarity: Sequence[str], groups: Sequence[str],

@@ -59,6 +59,24 @@ def test_predict_columns_and_types(small_model):
     assert small_model.predict([]).shape[0] == 0
 
 
+def test_probabilities_are_the_classifiers_own(small_model, seed_data):
+    """The summed linear score per block gives what predict_proba gives on the full feature matrix."""
+    texts = seed_data[0] + ["A sentence with words the seeds never had: zebra quokka.", ""]
+    P, Q = small_model.probabilities(texts)
+    X = small_model.features.transform(texts)
+    assert np.abs(P - small_model.themes.predict_proba(X)).max() < 1e-9
+    assert np.abs(Q - small_model.polarity.predict_proba(X)).max() < 1e-9
+    tags = small_model.tag(texts)
+    assert tags.polarity == [str(c) for c in small_model.polarity.predict(X)]
+
+
+def test_a_weighted_union_is_scored_with_its_weights(seed_data):
+    model = fit_model(*seed_data, feature_params={"codebook_weight": 3.0})
+    assert model.features.transformer_weights["codebook"] == 3.0
+    X = model.features.transform(seed_data[0])
+    assert np.abs(model.probabilities(seed_data[0])[0] - model.themes.predict_proba(X)).max() < 1e-9
+
+
 def test_training_is_deterministic(seed_data):
     a = fit_model(*seed_data).predict(seed_data[0])
     b = fit_model(*seed_data).predict(seed_data[0])
