@@ -21,42 +21,38 @@ FINDING_COLUMNS = [
 ]
 
 
-def findings_table(letters: list[Letter], model) -> pd.DataFrame:
-    """One row per finding of each letter, in letter then document order, tagged by ``model``.
+def finding_records(letters: list[Letter], model) -> list[dict]:
+    """One plain dict per finding of each letter, in letter then document order, tagged by ``model``.
 
-    ``themes`` is a list of theme names; ``scores`` a dict of each theme's and
-    each polarity class's probability, rounded to 3 places. ``polarity`` is
-    the model's, except that a recommendation or verbless list item under a
-    "What needs to improve" or "priority action" heading is ``negative``, as
-    the codebook rules (``scores`` still show the model's view).
+    The keys are :data:`FINDING_COLUMNS`; values are plain Python (str, int,
+    None, a list of theme names, a dict of scores), ready for CSV or JSON.
+    ``themes`` lists the themes over their thresholds; ``scores`` holds each
+    theme's and each polarity class's probability, rounded to 3 places.
+    ``polarity`` is the model's, except that a recommendation or verbless
+    list item under a "What needs to improve" or "priority action" heading is
+    ``negative``, as the codebook rules (``scores`` still show the model's view).
     """
     rows = []
-    texts = []
     for letter in letters:
         meta = letter.metadata()
         for f in letter.findings:
-            rows.append(
-                meta
-                | {
-                    "section": f.section,
-                    "judgement": f.judgement,
-                    "index": f.index,
-                    "text": f.text,
-                }
-            )
-            texts.append(f.text)
+            row = dict(meta)
+            row["section"], row["judgement"], row["index"], row["text"] = f.section, f.judgement, f.index, f.text
+            rows.append(row)
     if not rows:
-        return pd.DataFrame(columns=FINDING_COLUMNS)
-    pred = model.predict(texts)
-    frame = pd.DataFrame(rows)
-    frame["themes"] = [list(t) for t in pred["themes"]]
-    polarity = [str(p) for p in pred["polarity"]]
-    for k, row in enumerate(rows):
+        return []
+    tags = model.tag([row["text"] for row in rows])
+    keys = list(THEMES) + list(POLARITIES)
+    scores = np.round(np.hstack([tags.theme_proba, tags.polarity_proba]), 3).tolist()
+    for row, themes, polarity, values in zip(rows, tags.themes, tags.polarity, scores):
         if row["judgement"] in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(row["text"]):
-            polarity[k] = "negative"
-    frame["polarity"] = polarity
-    score_cols = [f"p_{t}" for t in THEMES] + [f"p_{p}" for p in POLARITIES]
-    keys = [c[2:] for c in score_cols]
-    values = np.round(pred[score_cols].to_numpy(dtype=float), 3).tolist()
-    frame["scores"] = [dict(zip(keys, row)) for row in values]
-    return frame[FINDING_COLUMNS]
+            polarity = "negative"
+        row["themes"] = list(themes)
+        row["polarity"] = polarity
+        row["scores"] = dict(zip(keys, values))
+    return rows  # keys in FINDING_COLUMNS order: metadata, then as set here
+
+
+def findings_table(letters: list[Letter], model) -> pd.DataFrame:
+    """One row per finding of each letter, tagged by ``model``: :func:`finding_records` as a DataFrame."""
+    return pd.DataFrame(finding_records(letters, model), columns=FINDING_COLUMNS)

@@ -12,7 +12,6 @@ the CLI starts, and ``ofsted-nlp --help`` must stay fast.
 
 from __future__ import annotations
 
-import math
 import os
 import stat
 import sys
@@ -227,63 +226,91 @@ class DocResult:
     error: str | None = None
 
 
-def _plain(value):
-    """Plain Python values (no numpy scalars, NaN or pd.NA) for JSON, CSV and Excel."""
-    kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
-        return value  # the common case, first and cheapest
-    if kind is float:
-        return None if value != value else value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing values
-        return None
-    return value
-
-
 COMPACT_COLUMNS = ("themes", "polarity")
 
 
-def tag_file(path: str, key: tuple, compact: bool = False) -> DocResult:
-    """Read one file and tag its findings. Never raises: failures come back as ``error``.
+def _caught(result: DocResult, caught: list) -> None:
+    """The reader's warnings name the file; others (from libraries) are shown once per run."""
+    for w in caught:
+        msg = one_line(str(w.message))
+        if msg not in result.messages:
+            result.messages.append(msg)
 
-    ``compact`` returns only themes and polarity of each finding (enough for a matrix).
-    """
+
+def _failure(path: str, exc: BaseException) -> str:
     from ..errors import OfstedReadError
+
+    if isinstance(exc, OfstedReadError):
+        return one_line(str(exc))
+    if isinstance(exc, OSError):
+        return one_line(f"{path}: {exc.strerror or exc}")
+    if isinstance(exc, MemoryError):
+        return f"{path}: out of memory while reading"
+    return one_line(f"{path}: unexpected error ({type(exc).__name__}: {exc})")  # a bug costs one file, not the batch
+
+
+def _read(path: str):
+    """(DocResult, Letter or None) for one file. Never raises."""
     from ..letter import read_letter
-    from ..tables import FINDING_COLUMNS, findings_table
 
     result = DocResult(path)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             letter = read_letter(path)
-            frame = findings_table([letter], cached_model(key))
-        # The reader's warnings name the file; others (from libraries) are shown once per run.
-        for w in caught:
-            msg = one_line(str(w.message))
-            if msg not in result.messages:
-                result.messages.append(msg)
+        _caught(result, caught)
         result.document = letter.metadata() | {"path": path, "findings": len(letter.findings)}
-        columns = COMPACT_COLUMNS if compact else FINDING_COLUMNS
-        result.records = [{c: _plain(row[c]) for c in columns} for row in frame.to_dict("records")]
-    except OfstedReadError as exc:
-        result.error = one_line(str(exc))
-    except OSError as exc:
-        result.error = one_line(f"{path}: {exc.strerror or exc}")
-    except MemoryError:
-        result.error = f"{path}: out of memory while reading"
-    except Exception as exc:  # a bug should cost one file, not the batch
+        return result, letter
+    except Exception as exc:
         if os.environ.get("OFSTED_NLP_DEBUG"):
             raise
-        result.error = one_line(f"{path}: unexpected error ({type(exc).__name__}: {exc})")
-    return result
+        result.error = _failure(path, exc)
+        return result, None
+
+
+def _tag(read: list, key: tuple, compact: bool) -> None:
+    """Tag the findings of the letters read, in one call to the model, into their results."""
+    from ..tables import finding_records
+
+    done = [(result, letter) for result, letter in read if letter is not None]
+    if not done:
+        return
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            records = finding_records([letter for _, letter in done], cached_model(key))
+        _caught(done[0][0], caught)
+    except Exception as exc:
+        if os.environ.get("OFSTED_NLP_DEBUG"):
+            raise
+        if len(done) > 1:  # find the document at fault: tag each on its own
+            for pair in done:
+                _tag([pair], key, compact)
+        else:
+            result = done[0][0]
+            result.error, result.document = _failure(result.path, exc), None
+        return
+    start = 0
+    for result, letter in done:
+        mine = records[start:start + len(letter.findings)]
+        start += len(letter.findings)
+        result.records = [{c: r[c] for c in COMPACT_COLUMNS} for r in mine] if compact else mine
+
+
+def tag_files(paths: list[str], key: tuple, compact: bool = False) -> list[DocResult]:
+    """Read files and tag all their findings together. Never raises: failures come back as ``error``.
+
+    One call to the model for the lot is cheaper than one per document.
+    ``compact`` returns only themes and polarity of each finding (enough for a matrix).
+    """
+    read = [_read(p) for p in paths]
+    _tag(read, key, compact)
+    return [result for result, _ in read]
+
+
+def tag_file(path: str, key: tuple, compact: bool = False) -> DocResult:
+    """Read one file and tag its findings (:func:`tag_files` of one file)."""
+    return tag_files([path], key, compact)[0]
 
 
 @dataclass
@@ -300,18 +327,28 @@ class Batch:
         return EXIT_SOME_FAILED if self.failed else EXIT_OK
 
 
+# Files read and tagged together: large enough that the model's per-call costs
+# are spread over a few thousand findings, small enough to keep memory low and
+# the progress bar moving (and, with --jobs, the workers evenly loaded).
+CHUNK = 16
+CHUNK_PARALLEL = 4
+
+
 def _results(files: list[Path], key: tuple, jobs: int, compact: bool) -> Iterator[DocResult]:
     paths = [str(f) for f in files]
     if jobs <= 1 or len(paths) <= 1:
-        for p in paths:
-            yield tag_file(p, key, compact)
+        for i in range(0, len(paths), CHUNK):
+            yield from tag_files(paths[i:i + CHUNK], key, compact)
         return
     from joblib import Parallel, delayed
 
-    # Each worker loads the model once (cached_model) and reads and tags whole
-    # documents; results come back in input order whatever the number of workers.
-    parallel = Parallel(n_jobs=min(jobs, len(paths)), backend="loky", return_as="generator")
-    yield from parallel(delayed(tag_file)(p, key, compact) for p in paths)
+    # Each worker loads the model once (cached_model) and reads and tags a few
+    # whole documents at a time; results come back in input order whatever the
+    # number of workers.
+    chunks = [paths[i:i + CHUNK_PARALLEL] for i in range(0, len(paths), CHUNK_PARALLEL)]
+    parallel = Parallel(n_jobs=min(jobs, len(chunks)), backend="loky", return_as="generator")
+    for results in parallel(delayed(tag_files)(chunk, key, compact) for chunk in chunks):
+        yield from results
 
 
 def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callable[[DocResult], None],

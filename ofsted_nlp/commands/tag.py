@@ -135,11 +135,13 @@ class _Writer:
 class CsvWriter(_Writer):
     def __init__(self, target):
         super().__init__(target)
-        self.writer = csv.DictWriter(self.fh, fieldnames=_columns(), lineterminator="\n")
-        self.writer.writeheader()
+        self.columns = _columns()
+        self.writer = csv.writer(self.fh, lineterminator="\n")
+        self.writer.writerow(self.columns)
 
-    def write(self, record: dict) -> None:
-        self.writer.writerow(_flat(record))
+    def add(self, result) -> None:
+        columns = self.columns
+        self.writer.writerows([flat[c] for c in columns] for flat in map(_flat, result.records))
 
 
 class JsonlWriter(_Writer):
