@@ -116,3 +116,22 @@ def test_split_sentences_matches_stock_on_every_corpus_block(corpus, stock, monk
     texts = _through_spacy([t for batch in seen for t in batch])
     assert len(texts) > 10000
     assert split_sentences(texts) == _stock_split(stock, texts)
+
+
+@pytest.mark.parametrize(
+    "sentence, finding",
+    [
+        ("Leaders have improved the quality of supervision for social workers.", True),
+        ("Fieldwork was carried out under section 136 of the Education and Inspections Act.", False),
+        # case-insensitive patterns also match 'İ' for 'i': the ASCII-only guards must not skip these
+        ("Fieldwork was carrİed out under the new framework for these visits.", False),
+        ("Help and protection Requires improvement 2. Leaders act quickly here.", False),
+        ("Practice was outstandİng 1. Leaders were outstandİng in every area.", False),
+        ("The leadership of the service is outstandİng", False),
+        ("The leadership of the service is good", False),
+        ("The leadership of the service is good and improving steadily over time.", True),
+        ("Managers review 95% of plans within 10 days, which is good practice.", True),
+    ],
+)
+def test_is_finding_text_guards_do_not_change_the_rules(sentence, finding):
+    assert segmenting.is_finding_text(sentence) is finding
