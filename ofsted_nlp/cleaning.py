@@ -102,11 +102,12 @@ def _collapse_spaces(text: str) -> str:
     return _MULTI_SPACE_RE.sub(" ", text) if "  " in text else text
 
 
-_DIGITS_TO_SPACE = str.maketrans("0123456789", "          ")
+_ASCII_DIGIT_RE = re.compile("[0-9]")
 
 
 def _furniture_key(line: str) -> str:
-    return " ".join(line.lower().translate(_DIGITS_TO_SPACE).split())
+    # digits to spaces with a regex: str.translate is slower
+    return " ".join(_ASCII_DIGIT_RE.sub(" ", line.lower()).split())
 
 
 def running_lines(pages: list[list[str]]) -> set[str]:
@@ -217,6 +218,8 @@ _CONTENTS_RE = re.compile(r"^contents$", re.I)
 
 def _drop_contents(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Remove a table of contents: from a "Contents" line to the end of its page."""
+    if not any(len(text) == 8 and _CONTENTS_RE.match(text) for _, text in lines):
+        return lines  # most documents have none
     out: list[tuple[int, str]] = []
     skip_page = None
     for pno, text in lines:
@@ -235,11 +238,13 @@ _TABLE_END_RE = re.compile(r"^overall effectiveness\b", re.I)
 
 def _drop_judgement_table(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Remove the judgement table of an inspection report's first page."""
+    if not any(len(text) == 15 and _TABLE_START_RE.match(text) for _, text in lines):
+        return lines  # letters have none (a match is 15 characters: lines are stripped, with no newline)
     out: list[tuple[int, str]] = []
     i = 0
     while i < len(lines):
         pno, text = lines[i]
-        if _TABLE_START_RE.match(text):
+        if len(text) == 15 and _TABLE_START_RE.match(text):
             for j in range(i + 1, min(i + 30, len(lines))):
                 if _TABLE_END_RE.match(lines[j][1]):
                     i = j + 1

@@ -256,7 +256,8 @@ def is_finding_text(sentence: str) -> bool:
 
 def split_long(sentence: str) -> list[str]:
     """Break a sentence over the length limit at semicolons (lists run together)."""
-    if len(sentence.split()) <= MAX_WORDS:
+    # n words take at least 2n - 1 characters, so a short sentence needs no counting
+    if len(sentence) < 2 * MAX_WORDS or len(sentence.split()) <= MAX_WORDS:
         return [sentence]
     parts = [p.strip() for p in re.split(r";\s+", sentence) if p.strip()]
     return parts if len(parts) > 1 else [sentence]
