@@ -64,11 +64,14 @@ _PARA_NUM_RE = re.compile(r"^\s*(\d{1,3})\.\s*(?=[A-Z‘'\"(])")
 _MARKDOWN_RE = re.compile(r"^\s*#{1,6}\s*|\*\*|__")
 _PARA_REF_RE = re.compile(r"\s*\((?:see )?paragraphs? [\d,–\- and]+\)", re.I)
 _TERMINAL_RE = re.compile(r"[.!?:;][\"'’”)\]]*$")
+_CLOSERS = "\"'’”)]"  # what _TERMINAL_RE lets follow the mark
 _SOFT_HYPHEN = "\ufffe"
 # Lines that always open a block of their own.
 _NEVER_JOINED_RE = re.compile(r"^(dear\b|yours (sincerely|faithfully)|copy( to)?:|inspection dates?:|lead inspector:)", re.I)
 _HYPHEN_JOIN_RE = re.compile(rf"(\w+){_SOFT_HYPHEN}\s*(\w+)")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2002\u2003\u2009\u202f]+")
+_ODD_SPACES = "\t\u00a0\u2002\u2003\u2009\u202f"  # the characters of _SPACES_RE other than " "
+_MULTI_SPACE_RE = re.compile(" {2,}")
 
 
 @dataclass(frozen=True)
@@ -88,14 +91,23 @@ def normalise_chars(text: str) -> str:
         text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
         .replace("\u00ad", "").replace("\u200b", "")
     )
-    return _SPACES_RE.sub(" ", text)
+    return _collapse_spaces(text)
 
 
-_DIGITS_TO_SPACE = str.maketrans("0123456789", "          ")
+def _collapse_spaces(text: str) -> str:
+    """``_SPACES_RE.sub(" ", text)``, without a regex replacement for every single space of a page."""
+    for c in _ODD_SPACES:
+        if c in text:
+            text = text.replace(c, " ")
+    return _MULTI_SPACE_RE.sub(" ", text) if "  " in text else text
+
+
+_ASCII_DIGIT_RE = re.compile("[0-9]")
 
 
 def _furniture_key(line: str) -> str:
-    return " ".join(line.lower().translate(_DIGITS_TO_SPACE).split())
+    # digits to spaces with a regex: str.translate is slower
+    return " ".join(_ASCII_DIGIT_RE.sub(" ", line.lower()).split())
 
 
 def running_lines(pages: list[list[str]]) -> set[str]:
@@ -117,7 +129,7 @@ def is_furniture(line: str, running: set[str]) -> bool:
         return False
     if _FURNITURE_RE.match(s):
         return True
-    return _furniture_key(s) in running
+    return bool(running) and _furniture_key(s) in running  # most documents have no running lines
 
 
 def clean_pages(pages: list[list[str]]) -> list[Block]:
@@ -132,7 +144,7 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
                 continue
             lines.append((pno, line))
     lines = _drop_contents(_drop_judgement_table(lines))
-    vocab = _vocabulary(" ".join(text for _, text in lines))
+    vocab = _Vocabulary(" ".join(text for _, text in lines))
 
     blocks: list[dict] = []
     current: dict | None = None
@@ -161,12 +173,12 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
                 kind = "numbered"
         if not line:
             continue
-        nxt = _next_text(lines, i)
         if kind == "paragraph" and current is not None and _continues(current, line, blank_before):
             current["text"] = _join(current["text"], line)
             blank_before = False
             continue
         # A new block starts here: is it a heading?
+        nxt = _next_text(lines, i)
         if kind == "paragraph":
             two = f"{line} {nxt}" if nxt else ""
             if sections.is_heading_text(line) or (
@@ -201,14 +213,19 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
     return out
 
 
+_CONTENTS_RE = re.compile(r"^contents$", re.I)
+
+
 def _drop_contents(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Remove a table of contents: from a "Contents" line to the end of its page."""
+    if not any(len(text) == 8 and _CONTENTS_RE.match(text) for _, text in lines):
+        return lines  # most documents have none
     out: list[tuple[int, str]] = []
     skip_page = None
     for pno, text in lines:
         if skip_page is not None and pno == skip_page:
             continue
-        if re.match(r"^contents$", text, re.I):
+        if len(text) == 8 and _CONTENTS_RE.match(text):  # lines are stripped and have no newline
             skip_page = pno
             continue
         out.append((pno, text))
@@ -221,11 +238,13 @@ _TABLE_END_RE = re.compile(r"^overall effectiveness\b", re.I)
 
 def _drop_judgement_table(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Remove the judgement table of an inspection report's first page."""
+    if not any(len(text) == 15 and _TABLE_START_RE.match(text) for _, text in lines):
+        return lines  # letters have none (a match is 15 characters: lines are stripped, with no newline)
     out: list[tuple[int, str]] = []
     i = 0
     while i < len(lines):
         pno, text = lines[i]
-        if _TABLE_START_RE.match(text):
+        if len(text) == 15 and _TABLE_START_RE.match(text):
             for j in range(i + 1, min(i + 30, len(lines))):
                 if _TABLE_END_RE.match(lines[j][1]):
                     i = j + 1
@@ -250,9 +269,14 @@ def _continues(current: dict, line: str, blank_before: bool) -> bool:
         return True
     if current["kind"] == "heading" or blank_before or _NEVER_JOINED_RE.match(current["text"]):
         return False
-    if _TERMINAL_RE.search(current["text"]):
+    if _ends_sentence(current["text"]):
         return False
     return not sections.is_heading_text(line)
+
+
+def _ends_sentence(text: str) -> bool:
+    """``_TERMINAL_RE.search(text)`` for text without newlines, without scanning a long block from its start."""
+    return text.rstrip(_CLOSERS).endswith((".", "!", "?", ":", ";"))
 
 
 def _next_text(lines: list[tuple[int, str]], i: int) -> str:
@@ -283,11 +307,40 @@ def _join(a: str, b: str) -> str:
     return f"{a} {b}"
 
 
-def _vocabulary(text: str) -> set[str]:
-    return {w.lower() for w in re.findall(r"[A-Za-z]+", text.replace(_SOFT_HYPHEN, " "))}
+class _Vocabulary:
+    """The document's words (runs of ASCII letters, lower-cased), for ``word in vocabulary``.
+
+    Only the words a line-end hyphen joins are ever looked up, so rather than
+    build the set of every word, each is looked for in the document's UTF-8 bytes:
+    ``bytes.lower()`` lower-cases ASCII letters only, as ``str.lower()`` does to
+    ``[A-Za-z]+``, and no other character's bytes are ASCII letters (so the
+    soft-hyphen mark, like any other, separates words).
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._bytes: bytes | None = None
+
+    def __contains__(self, word: str) -> bool:
+        if not _LOWER_WORD_RE.fullmatch(word):
+            return False
+        if self._bytes is None:
+            self._bytes = self._text.encode("utf-8", "surrogatepass").lower()
+        text, w = self._bytes, word.encode("ascii")
+        at = text.find(w)
+        while at != -1:
+            end = at + len(w)
+            if text[at - 1 : at] not in _LOWER_LETTERS and text[end : end + 1] not in _LOWER_LETTERS:
+                return True  # a whole word, not part of a longer one
+            at = text.find(w, at + 1)
+        return False
 
 
-def _dehyphenate(text: str, vocab: set[str]) -> str:
+_LOWER_WORD_RE = re.compile(r"[a-z]+")
+_LOWER_LETTERS = frozenset(bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyz")
+
+
+def _dehyphenate(text: str, vocab: _Vocabulary) -> str:
     """Undo a line-end hyphen only where the joined word stands elsewhere in the document."""
 
     def fix(m: re.Match) -> str:

@@ -26,6 +26,9 @@ _JUDGEMENT_HEADINGS: list[tuple[str, str]] = [
     (r"recommendations?", "development"),
 ]
 _JUDGEMENT_RES = [(re.compile(rf"^{p}[\s:?.]*$", re.I), j) for p, j in _JUDGEMENT_HEADINGS]
+# Any of them (an alternation matches where one of its branches does), for
+# is_heading_text, which needs no judgement: one match instead of eleven.
+_ANY_JUDGEMENT_RE = re.compile(r"^(?:" + "|".join(p for p, _ in _JUDGEMENT_HEADINGS) + r")[\s:?.]*$", re.I)
 
 # Lead-in sentences that open a judged list ("... were delivered satisfactorily
 # in accordance with national guidance, in particular:").
@@ -120,7 +123,8 @@ def is_heading_text(text: str) -> bool:
     t = text.strip().rstrip(":")
     if len(t.split()) > 16:
         return False
-    return judgement_of(t) is not None or bool(_OTHER_RE.match(t))
+    # judgement_of(t) is not None, as judgement_of strips t
+    return bool(_ANY_JUDGEMENT_RE.match(t.strip().rstrip(":")) or _OTHER_RE.match(t))
 
 
 def is_non_finding_section(heading: str) -> bool:

@@ -170,3 +170,38 @@ def test_unknown_authority_warns_and_leaves_codes_empty(tmp_path):
         letter = read_letter(path)
     assert letter.la_name is None and letter.new_la_code is None and letter.old_la_code is None
     assert len(letter.findings) == 65
+
+
+# The cleaner's fast paths against the plain definitions they replace.
+_ODD_TEXTS = [
+    "", " ", "  ", "a b", "a  b", " \t\u00a0x\u2002\u2003y\u2009\u202f ", "tab\tonly", "\u00a0", "a \u00a0 b  c   d",
+    "end.", 'end."', "end.')]", "end.'x", "no end", "colon:", "semi;", "q?)", "!", ")", "end.\u2019\u201d",
+    "İstanbul Kelvin \u212a co-op e\ufffeffective effective Effective EFFECTIVE, naïve café x1y _under_",
+]
+
+
+def test_space_collapsing_matches_the_regex():
+    from ofsted_nlp import cleaning
+
+    for text in _ODD_TEXTS:
+        assert cleaning._collapse_spaces(text) == cleaning._SPACES_RE.sub(" ", text), repr(text)
+
+
+def test_sentence_end_test_matches_the_regex():
+    from ofsted_nlp import cleaning
+
+    for text in _ODD_TEXTS:
+        assert cleaning._ends_sentence(text) == bool(cleaning._TERMINAL_RE.search(text)), repr(text)
+
+
+def test_vocabulary_lookup_matches_the_word_set():
+    from ofsted_nlp import cleaning
+
+    text = " ".join(_ODD_TEXTS)
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", text.replace(cleaning._SOFT_HYPHEN, " "))}
+    vocab = cleaning._Vocabulary(text)
+    probes = words | {"stanbul", "i", "effectiv", "ffective", "na", "ve", "caf", "co-op", "x1y", "under", "Effective",
+                      "kelvin", "elvin", "", "e\ufffeffective", "zzz", "y"}
+    for word in probes:
+        assert (word in vocab) == (word in words), word
+    assert "effective" in vocab and "ffective" in vocab and "effectiv" not in vocab and "stanbul" in vocab

@@ -1,0 +1,137 @@
+"""Our vectorised sentencizer gives exactly the sentence starts of spaCy's stock ``sentencizer``."""
+
+from __future__ import annotations
+
+import random
+import warnings
+
+import pytest
+import spacy
+
+from ofsted_nlp import segmenting
+from ofsted_nlp.segmenting import nlp, split_sentences
+
+TRICKY = [
+    "Mr. Smith met Dr. Jones on 5 Jan. 2019. They talked.",
+    "Plans (e.g. for care leavers) are good. Others, i.e. most, are not.",
+    "See No. 5 and para. 3.2. Then stop.",
+    "Scores rose from 1.5 to 2.25. Good.",
+    "Wait... what? Really?! Yes.",
+    "He said \"stop.\" Then he left.",
+    "It ended (as planned.) The next began.",
+    "Quotes 'single.' and \u201ccurly.\u201d Then more.",
+    "J. K. Rowling and A.B. Smith wrote. Done.",
+    "Why?!! Because . . . reasons. Ok",
+    ". Leading full stop. Then text.",
+    "\"Leading quote. Then text.",
+    "  Leading spaces. Trailing spaces.  ",
+    "Full-width\uff01 Next\uff1f And\u3002 more\uff0e end",
+    "Ellipsis\u2026 next \u203c more \u2047 done \u2049 fin",
+    "www.ofsted.gov.uk is a site. email@ofsted.gov.uk too.",
+    "Numbers 1. 2. 3. in a row. Then words.",
+    "A sentence.Another without space.And a third.",
+    "Brackets [see above.] {and this.} end.",
+    "Mixed ?\" ) . next",
+    "No end mark at all",
+    ".",
+    "...",
+    "",
+]
+
+
+@pytest.fixture(scope="module")
+def stock():
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    return pipeline
+
+
+def _starts(doc) -> list[int]:
+    return [t.i for t in doc if t.is_sent_start]
+
+
+def _stock_split(stock, texts: list[str]) -> list[list[str]]:
+    """split_sentences as it was, with the stock sentencizer and Doc.sents."""
+    return [[s.text.strip() for s in stock(t).sents if s.text.strip()] for t in texts]
+
+
+def _through_spacy(texts: list[str]) -> list[str]:
+    """The texts split_sentences gives to spaCy (it keeps a text with no inner sentence-ending mark whole)."""
+    return [t for t in texts if segmenting._INNER_END.search(t.strip().rstrip(segmenting._TRAILING))]
+
+
+def _random_texts(n: int, seed: int = 7) -> list[str]:
+    pieces = ["word", "Care", "e.g.", "Mr.", "No.", "1.5", "5", ".", "..", "...", "!", "?", "?!", '"', "'", ")",
+              "(", "]", ",", ";", ":", "-", "\u2014", "\u2026", "\u3002", "\uff01", "\u203c", "\u00bf", "'s",
+              "n't", "U.K.", "a.m.", ":)", "www.x.org"]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) + rng.choice(["", " ", " ", "  "]) for _ in range(rng.randint(1, 25)))
+            for _ in range(n)]
+
+
+def test_token_starts_match_stock_on_tricky_and_random_text(stock):
+    texts = TRICKY + _random_texts(3000)
+    ours = nlp().get_pipe("ofsted_sentencizer")
+    docs = [nlp().make_doc(t) for t in texts]
+    tokens, chars = ours.token_starts(docs)
+    for text, doc, t_starts, c_starts in zip(texts, docs, tokens, chars):
+        expected = _starts(stock(text))
+        assert t_starts == expected, text
+        assert c_starts == [doc[i].idx for i in expected], text
+
+
+def test_pipeline_sets_the_same_sentences_as_stock(stock):
+    texts = TRICKY + _random_texts(500, seed=11)
+    for text, doc in zip(texts, nlp().pipe(texts, batch_size=64)):
+        assert [s.text for s in doc.sents] == [s.text for s in stock(text).sents], text
+
+
+def test_split_sentences_matches_stock(stock):
+    texts = _through_spacy(TRICKY + _random_texts(1000, seed=3))
+    assert len(texts) > 500
+    assert split_sentences(texts) == _stock_split(stock, texts)
+    assert split_sentences(["Mr. Smith arrived. He sat."]) == [["Mr. Smith arrived.", "He sat."]]
+
+
+def test_split_sentences_matches_stock_on_every_corpus_block(corpus, stock, monkeypatch):
+    """Every text the reader splits, over the whole corpus, splits as the stock sentencizer splits it."""
+    from ofsted_nlp import letter as letter_module
+    from ofsted_nlp.errors import OfstedReadError
+
+    seen: list[list[str]] = []
+
+    def recording(texts):
+        texts = list(texts)
+        seen.append(texts)
+        return split_sentences(texts)
+
+    monkeypatch.setattr(letter_module, "split_sentences", recording)
+    for path in sorted(corpus.rglob("*.pdf")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                letter_module.read_letter(path)
+            except OfstedReadError:
+                pass
+    texts = _through_spacy([t for batch in seen for t in batch])
+    assert len(texts) > 10000
+    assert split_sentences(texts) == _stock_split(stock, texts)
+
+
+@pytest.mark.parametrize(
+    "sentence, finding",
+    [
+        ("Leaders have improved the quality of supervision for social workers.", True),
+        ("Fieldwork was carried out under section 136 of the Education and Inspections Act.", False),
+        # case-insensitive patterns also match 'İ' for 'i': the ASCII-only guards must not skip these
+        ("Fieldwork was carrİed out under the new framework for these visits.", False),
+        ("Help and protection Requires improvement 2. Leaders act quickly here.", False),
+        ("Practice was outstandİng 1. Leaders were outstandİng in every area.", False),
+        ("The leadership of the service is outstandİng", False),
+        ("The leadership of the service is good", False),
+        ("The leadership of the service is good and improving steadily over time.", True),
+        ("Managers review 95% of plans within 10 days, which is good practice.", True),
+    ],
+)
+def test_is_finding_text_guards_do_not_change_the_rules(sentence, finding):
+    assert segmenting.is_finding_text(sentence) is finding
