@@ -134,8 +134,10 @@ class OfstedModel:
         classes = [str(c) for c in self.polarity.classes_]
         Q = Q[:, [classes.index(p) for p in POLARITIES]]
         chosen = P >= np.array([self.thresholds[t] for t in THEMES])
+        # each row's chosen themes as a bit pattern, read off a table of the 2**6 possible tuples
+        combos = [tuple(t for j, t in enumerate(THEMES) if k >> j & 1) for k in range(1 << len(THEMES))]
         return Tags(
-            themes=[tuple(t for j, t in enumerate(THEMES) if row[j]) for row in chosen.tolist()],
+            themes=[combos[k] for k in (chosen @ (1 << np.arange(len(THEMES)))).tolist()],
             polarity=[POLARITIES[k] for k in Q.argmax(axis=1).tolist()] if len(Q) else [],
             theme_proba=P,
             polarity_proba=Q,

@@ -21,36 +21,49 @@ FINDING_COLUMNS = [
 ]
 
 
-def finding_records(letters: list[Letter], model) -> list[dict]:
-    """One plain dict per finding of each letter, in letter then document order, tagged by ``model``.
+SCORE_KEYS = tuple(THEMES) + tuple(POLARITIES)  # the order of a row's scores
 
-    The keys are :data:`FINDING_COLUMNS`; values are plain Python (str, int,
-    None, a list of theme names, a dict of scores), ready for CSV or JSON.
-    ``themes`` lists the themes over their thresholds; ``scores`` holds each
-    theme's and each polarity class's probability, rounded to 3 places.
-    ``polarity`` is the model's, except that a recommendation or verbless
-    list item under a "What needs to improve" or "priority action" heading is
-    ``negative``, as the codebook rules (``scores`` still show the model's view).
+
+def finding_rows(letters: list[Letter], model) -> list[tuple]:
+    """One tuple per finding of each letter, in letter then document order, tagged by ``model``.
+
+    Values are in :data:`FINDING_COLUMNS` order and plain Python (str, int,
+    None); ``themes`` is a tuple of the themes over their thresholds and
+    ``scores`` a tuple of each theme's and each polarity class's probability
+    (:data:`SCORE_KEYS` order), rounded to 3 places. ``polarity`` is the
+    model's, except that a recommendation or verbless list item under a "What
+    needs to improve" or "priority action" heading is ``negative``, as the
+    codebook rules (``scores`` still show the model's view). Tuples cost less
+    to build and to send between processes than dicts, which counts over a
+    corpus; :func:`finding_records` gives dicts.
     """
-    rows = []
-    for letter in letters:
-        meta = letter.metadata()
-        for f in letter.findings:
-            row = dict(meta)
-            row["section"], row["judgement"], row["index"], row["text"] = f.section, f.judgement, f.index, f.text
-            rows.append(row)
-    if not rows:
+    found = [(meta, f) for letter, meta in ((x, tuple(x.metadata().values())) for x in letters)
+             for f in letter.findings]
+    if not found:
         return []
-    tags = model.tag([row["text"] for row in rows])
-    keys = list(THEMES) + list(POLARITIES)
+    tags = model.tag([f.text for _, f in found])
     scores = np.round(np.hstack([tags.theme_proba, tags.polarity_proba]), 3).tolist()
-    for row, themes, polarity, values in zip(rows, tags.themes, tags.polarity, scores):
-        if row["judgement"] in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(row["text"]):
-            polarity = "negative"
-        row["themes"] = list(themes)
-        row["polarity"] = polarity
-        row["scores"] = dict(zip(keys, values))
-    return rows  # keys in FINDING_COLUMNS order: metadata, then as set here
+    polarity = list(tags.polarity)
+    for k, (_, f) in enumerate(found):
+        if f.judgement in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(f.text):
+            polarity[k] = "negative"
+    return [
+        meta + (f.section, f.judgement, f.index, f.text, themes, pol, tuple(values))
+        for (meta, f), themes, pol, values in zip(found, tags.themes, polarity, scores)
+    ]
+
+
+def record_of(row: tuple) -> dict:
+    """A row of :func:`finding_rows` as a dict: ``themes`` a list, ``scores`` a dict by name."""
+    record = dict(zip(FINDING_COLUMNS, row))
+    record["themes"] = list(record["themes"])
+    record["scores"] = dict(zip(SCORE_KEYS, record["scores"]))
+    return record
+
+
+def finding_records(letters: list[Letter], model) -> list[dict]:
+    """:func:`finding_rows` as dicts keyed by :data:`FINDING_COLUMNS`, ready for JSON."""
+    return [record_of(row) for row in finding_rows(letters, model)]
 
 
 def findings_table(letters: list[Letter], model) -> pd.DataFrame:

@@ -691,3 +691,14 @@ def test_closed_pipe_on_stdout_ends_quietly(monkeypatch):
         write_stdout("x" * 100_000)
     assert exc.value.code == 1
     stream.close()
+
+
+@pytest.mark.parametrize("values", [[0.125] * 9, [1.0, 0.0] + [0.5] * 7, [float("nan")] + [0.0] * 8, [1] * 9,
+                                    [True] * 9, ["x"] * 9])
+def test_scores_are_written_as_json_writes_them(values):
+    from ofsted_nlp.commands.tag import _scores_text
+    from ofsted_nlp.labels import POLARITIES, THEMES
+
+    scores = dict(zip(list(THEMES) + list(POLARITIES), values))
+    assert _scores_text(scores) == json.dumps(scores)
+    assert _scores_text({"other": 0.5}) == '{"other": 0.5}'

@@ -221,12 +221,11 @@ class DocResult:
 
     path: str
     document: dict | None = None
-    records: list[dict] = field(default_factory=list)
+    records: list[tuple] = field(default_factory=list)  # tables.finding_rows, or (themes, polarity) if compact
     messages: list[str] = field(default_factory=list)
     error: str | None = None
 
 
-COMPACT_COLUMNS = ("themes", "polarity")
 
 
 def _caught(result: DocResult, caught: list) -> None:
@@ -270,7 +269,7 @@ def _read(path: str):
 
 def _tag(read: list, key: tuple, compact: bool) -> None:
     """Tag the findings of the letters read, in one call to the model, into their results."""
-    from ..tables import finding_records
+    from ..tables import FINDING_COLUMNS, finding_rows
 
     done = [(result, letter) for result, letter in read if letter is not None]
     if not done:
@@ -278,7 +277,7 @@ def _tag(read: list, key: tuple, compact: bool) -> None:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            records = finding_records([letter for _, letter in done], cached_model(key))
+            rows = finding_rows([letter for _, letter in done], cached_model(key))
         _caught(done[0][0], caught)
     except Exception as exc:
         if os.environ.get("OFSTED_NLP_DEBUG"):
@@ -291,10 +290,11 @@ def _tag(read: list, key: tuple, compact: bool) -> None:
             result.error, result.document = _failure(result.path, exc), None
         return
     start = 0
+    themes, polarity = FINDING_COLUMNS.index("themes"), FINDING_COLUMNS.index("polarity")
     for result, letter in done:
-        mine = records[start:start + len(letter.findings)]
+        mine = rows[start:start + len(letter.findings)]
         start += len(letter.findings)
-        result.records = [{c: r[c] for c in COMPACT_COLUMNS} for r in mine] if compact else mine
+        result.records = [(r[themes], r[polarity]) for r in mine] if compact else mine
 
 
 def tag_files(paths: list[str], key: tuple, compact: bool = False) -> list[DocResult]:

@@ -65,7 +65,7 @@ def matrix(
         read = [0]
 
         def keep(result) -> None:
-            rows.extend((read[0], tuple(r["themes"] or ()), r["polarity"]) for r in result.records)
+            rows.extend((read[0], themes, polarity) for themes, polarity in result.records)
             read[0] += 1
 
         batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True)

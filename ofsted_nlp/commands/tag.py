@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -97,16 +98,47 @@ def _columns() -> list[str]:
     return list(FINDING_COLUMNS)
 
 
+def _csv_row(row: tuple) -> list:
+    """A row of tables.finding_rows as CSV cells: what :func:`_flat` makes of its record, in column order."""
+    *plain, themes, polarity, scores = row
+    cells = ["" if v is None else v for v in plain]
+    cells += [";".join(themes), "" if polarity is None else polarity, _score_values_text(scores)]
+    return cells
+
+
+def _scores_text(scores: dict) -> str:
+    """``json.dumps`` of a finding's scores."""
+    if tuple(scores) == _SCORE_KEYS:
+        return _score_values_text(tuple(scores.values()))
+    return json.dumps(scores)
+
+
+def _score_values_text(values: tuple) -> str:
+    """``json.dumps`` of the scores by name, given their values in SCORE_KEYS order; a fixed template
+    when they are finite floats (the repr of one is how JSON writes it), which is faster."""
+    if set(map(type, values)) == {float} and math.isfinite(sum(values)):
+        return _SCORES_TEMPLATE % values
+    return json.dumps(dict(zip(_SCORE_KEYS, values)))
+
+
 def _flat(record: dict) -> dict:
     """themes joined by ';', scores as JSON text, missing values empty: for CSV and Excel."""
-    out = {}
-    for k, v in record.items():
-        if k == "themes":
-            v = ";".join(v or [])
-        elif k == "scores":
-            v = json.dumps(v or {})
-        out[k] = "" if v is None else v
+    out = {k: "" if v is None else v for k, v in record.items()}
+    if "themes" in out:
+        out["themes"] = ";".join(record["themes"] or [])
+    if "scores" in out:
+        out["scores"] = _scores_text(record["scores"] or {})
     return out
+
+
+def _score_keys() -> tuple[str, ...]:
+    from ..labels import POLARITIES, THEMES
+
+    return tuple(THEMES) + tuple(POLARITIES)  # tables.SCORE_KEYS, without importing numpy and pandas here
+
+
+_SCORE_KEYS = _score_keys()
+_SCORES_TEMPLATE = "{" + ", ".join(f"{json.dumps(k)}: %r" for k in _SCORE_KEYS) + "}"
 
 
 class _Writer:
@@ -117,8 +149,10 @@ class _Writer:
         self.fh = open(target, "w", encoding="utf-8", newline="") if self.owned else target
 
     def add(self, result) -> None:
-        for record in result.records:
-            self.write(record)
+        from ..tables import record_of
+
+        for row in result.records:
+            self.write(record_of(row))
 
     def write(self, record: dict) -> None:
         raise NotImplementedError
@@ -140,8 +174,7 @@ class CsvWriter(_Writer):
         self.writer.writerow(self.columns)
 
     def add(self, result) -> None:
-        columns = self.columns
-        self.writer.writerows([flat[c] for c in columns] for flat in map(_flat, result.records))
+        self.writer.writerows(map(_csv_row, result.records))
 
 
 class JsonlWriter(_Writer):
@@ -188,8 +221,9 @@ class XlsxWriter:
         self.saved = False
 
     def add(self, result) -> None:
-        for record in result.records:
-            flat = _flat(record)
+        from ..tables import record_of
+
+        for flat in map(_flat, map(record_of, result.records)):
             # Control characters from PDFs are not allowed in Excel cells.
             self.ws.append([self.illegal.sub("", v) if isinstance(v, str) else v for v in (flat[c] for c in self.columns)])
 
