@@ -280,6 +280,7 @@ _THEME_PIECES = {t: None if _TRIGGERS[t] is None else tuple(sorted({max(x.split(
                  for t in THEMES}
 _CUE_WORDS = {p: frozenset(POLARITY_WORDS[p].split()) for p in POLARITIES}
 _PHRASE_PIECES = {p: tuple(sorted({_longest_piece(x) for x in POLARITY_PHRASES[p]})) for p in POLARITIES}
+_CUE_PHRASES = {p: _compile(r"\b(" + "|".join(POLARITY_PHRASES[p]) + r")\b") for p in POLARITIES}
 _WORD_TOKEN = re.compile(r"\w+")
 # columns of the per-word table
 _SINGLES = [_CUE_WORDS[p] for p in POLARITIES] + [frozenset(CONCESSION_WORDS), frozenset(AUXILIARY_WORDS)]
@@ -340,12 +341,17 @@ def count_batch(texts: list[str]) -> BatchCounts:
     k = len(POLARITIES)
     themes = np.zeros((n, len(THEMES)), dtype=np.int64)
     for j, theme in enumerate(THEMES):
+        triggers = _TRIGGERS[theme]
         for i in np.flatnonzero(sums[:, k + 2 + j]):
-            themes[i, j] = _theme_count(low(i), theme)
+            text = low(i)
+            if triggers is None or _contains_any(text, triggers):  # as theme_hits tests, before the pattern
+                themes[i, j] = _theme_count(text, theme)
     cues = sums[:, :k].copy()
     for j, p in enumerate(POLARITIES):
         for i in np.flatnonzero(sums[:, k + 2 + len(THEMES) + j]):
-            cues[i, j] = len(_POLARITY[p].findall(low(i)))
+            text = low(i)
+            if _CUE_PHRASES[p].search(text):  # else every match is a single cue word, counted already
+                cues[i, j] = len(_POLARITY[p].findall(text))
     recommendation = np.fromiter((_RECOMMENDATION.match(t) is not None for t in texts), dtype=bool, count=n)
     listed = recommendation.copy()
     # an auxiliary verb among its words rules a verbless list item out without the regular expressions
