@@ -9,6 +9,8 @@ matters (tracebacks, worker processes, --help imports).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 import os
@@ -702,3 +704,23 @@ def test_scores_are_written_as_json_writes_them(values):
     scores = dict(zip(list(THEMES) + list(POLARITIES), values))
     assert _scores_text(scores) == json.dumps(scores)
     assert _scores_text({"other": 0.5}) == '{"other": 0.5}'
+
+
+def test_a_document_the_model_fails_on_costs_only_itself(letters_dir, model_path, monkeypatch):
+    """Documents are tagged several to a model call; one that breaks the call is found and reported alone."""
+    import ofsted_nlp.tables as tables
+
+    real = tables.finding_rows
+
+    def fussy(letters, model):
+        if any(x.document.startswith("002_") for x in letters):
+            raise ValueError("cannot tag this one")
+        return real(letters, model)
+
+    monkeypatch.setattr(tables, "finding_rows", fussy)
+    result = run("tag", letters_dir, "-m", model_path, "-f", "csv")
+    assert result.exit_code == 1
+    [line] = stderr_lines(result)
+    assert "002_" in line and "unexpected error (ValueError: cannot tag this one)" in line
+    documents = {row["document"][:4] for row in csv.DictReader(io.StringIO(result.stdout))}
+    assert documents == {"000_", "001_", "003_", "004_"}
