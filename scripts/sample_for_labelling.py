@@ -15,6 +15,11 @@ caseloads, where the model was weakest.
 Round 4 (``--round 4``): 2,000 more, 1,200 of them random, the rest neutral
 candidates and concessions (polarity was still rising with data).
 
+Round 5 (``--round 5``): 2,000 more, 1,000 random and 1,000 the shipped model is
+least sure of (uncertainty sampling): 700 whose two likeliest polarity classes
+are closest, 300 with a theme probability closest to that theme's threshold;
+at most two a document for each.
+
 Round 2 leaves out sentences already in data/labels/corpus.csv and draws more
 of what round 1 was short of: sentences that may be neutral (plans, context,
 demand), caseloads, and look-alikes of theme words that the codebook rules out.
@@ -132,6 +137,45 @@ def round2(corpus: Path, out: Path, labelled: Path, seed: int = 20261123, nets: 
     _write(list(chosen.values()), out, rng)
 
 
+def round5(corpus: Path, out: Path, labelled: Path, seed: int = 20261126) -> None:
+    """Random findings plus those the shipped model is least sure of, none already labelled."""
+    import csv
+
+    import numpy as np
+
+    from ofsted_nlp.labels import THEMES
+    from ofsted_nlp.model import load_model
+
+    rng = random.Random(seed)
+    with open(labelled, newline="", encoding="utf-8") as fh:
+        done = {(r["document"], r["fingerprint"]) for r in csv.DictReader(fh)}
+    sents = [s for d in _read_all(corpus) for s in d if (s["doc"], s["fp"]) not in done]
+    chosen: dict[tuple[str, str], dict] = {}
+    for s in rng.sample(sents, 1000):
+        chosen[(s["doc"], s["fp"])] = s | {"why": "round5:random"}
+    model = load_model()
+    tags = model.tag([s["text"] for s in sents])
+    top2 = np.sort(tags.polarity_proba, axis=1)[:, -2:]
+    polarity_margin = top2[:, 1] - top2[:, 0]
+    thresholds = np.array([model.thresholds[t] for t in THEMES])
+    theme_margin = np.abs(tags.theme_proba - thresholds).min(axis=1)
+    for why, margin, want in (("polarity", polarity_margin, 700), ("theme", theme_margin, 300)):
+        per_doc: dict[str, int] = {}
+        n = 0
+        for i in np.argsort(margin, kind="stable"):
+            s = sents[i]
+            key = (s["doc"], s["fp"])
+            if key in chosen or per_doc.get(s["doc"], 0) >= PER_DOC_PER_THEME:
+                continue
+            per_doc[s["doc"]] = per_doc.get(s["doc"], 0) + 1
+            chosen[key] = s | {"why": f"round5:uncertain-{why}"}
+            n += 1
+            if n >= want:
+                break
+        print(f"round5:uncertain-{why}: {n} drawn, margin up to {margin[i]:.3f}", file=sys.stderr)
+    _write(list(chosen.values()), out, rng)
+
+
 def _write(pool: list[dict], out: Path, rng: random.Random) -> None:
     rng.shuffle(pool)
     with open(out, "w", encoding="utf-8") as fh:
@@ -148,5 +192,7 @@ if __name__ == "__main__":
         round2(Path(sys.argv[1]), Path(sys.argv[2]), labelled, seed=20261124, nets=ROUND3_NETS)
     elif "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "4":
         round2(Path(sys.argv[1]), Path(sys.argv[2]), labelled, seed=20261125, nets=ROUND4_NETS)
+    elif "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "5":
+        round5(Path(sys.argv[1]), Path(sys.argv[2]), labelled)
     else:
         main(Path(sys.argv[1]), Path(sys.argv[2]))
