@@ -84,7 +84,8 @@ _NON_FINDING_SECTIONS = re.compile(
     re.I,
 )
 
-GRADE = r"(outstanding|good|inadequate|requires improvement( to be good)?|not judged|adequate)"
+# Ofsted's grades as they follow a heading or fill a judgement table's cell.
+GRADE = r"(?:outstanding|good|inadequate|requires improvement(?: to be good)?|not judged|adequate)"
 _GRADE_LINE_RE = re.compile(rf"^(\d(\.\d)?\.? )?[A-Z][^.]*?\s{GRADE}\s*$", re.I)
 _FUNCTION_WORDS = {
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "in", "is",

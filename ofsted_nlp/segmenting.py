@@ -13,6 +13,8 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
+from .sections import GRADE
+
 if TYPE_CHECKING:  # numpy and spaCy are imported when first used: the CLI's --help must stay fast
     from spacy.language import Language
     from spacy.tokens import Doc
@@ -95,7 +97,7 @@ _ANYWHERE_NOT_FINDING_RE = re.compile(
     r"(her|his) majesty'?s inspector(?!s)|@ofsted\.gov\.uk|www\.|https?://|\bHMI\b\s*$", re.I
 )
 _LEADIN_RE = re.compile(r"(\bthe following\b.*|\b(in particular|as follows|include|including|areas?))\W*:\s*$", re.I)
-_GRADE = r"(?:outstanding|good|inadequate|requires improvement(?: to be good)?|adequate)"
+_GRADE = GRADE  # the grades, as sections reads them
 _TABLE_RE = re.compile(rf"{_GRADE}\s+\d(\.\d)?\.?\s+[A-Z].*{_GRADE}", re.I)
 # Judgement-table text run into prose: "... protection Requires improvement 2." (case matters here).
 _TABLE_ROW_RE = re.compile(
@@ -244,7 +246,8 @@ def is_finding_text(sentence: str) -> bool:
     if sentence.rstrip().endswith(":") and _LEADIN_RE.search(sentence):
         return False
     # The table and grade patterns all need a grade ("adequate" is in "inadequate").
-    if unguarded or "good" in low or "outstanding" in low or "adequate" in low or "requires improvement" in low:
+    if unguarded or "good" in low or "outstanding" in low or "adequate" in low or "requires improvement" in low \
+            or "not judged" in low:
         has_digit = _DIGIT.search(sentence) is not None
         capital_grade = "Requires improvement" in sentence or "Outstanding" in sentence or "Inadequate" in sentence
         if (has_digit or capital_grade) and (_TABLE_RE.search(sentence) or _TABLE_ROW_RE.search(sentence)):

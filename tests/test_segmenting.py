@@ -131,6 +131,9 @@ def test_split_sentences_matches_stock_on_every_corpus_block(corpus, stock, monk
         ("The leadership of the service is good", False),
         ("The leadership of the service is good and improving steadily over time.", True),
         ("Managers review 95% of plans within 10 days, which is good practice.", True),
+        # a row of a judgement table with no grade given (the grades are the ones headings carry)
+        ("The experiences and progress of care leavers Not judged", False),
+        ("Leaders have not judged the impact of the new model well.", True),
     ],
 )
 def test_is_finding_text_guards_do_not_change_the_rules(sentence, finding):
