@@ -134,14 +134,19 @@ def is_furniture(line: str, running: set[str]) -> bool:
 
 def clean_pages(pages: list[list[str]]) -> list[Block]:
     """Clean extracted pages into blocks, in document order."""
+    # Characters are normalised first, so that running lines are found on the
+    # same text they are then removed from ("children’s" and "children's").
+    pages = [normalise_chars("\n".join(page)).split("\n") for page in pages]
     running = running_lines(pages)
     # Flatten to (page, line) keeping blank lines as paragraph hints.
     lines: list[tuple[int, str]] = []
+    title = True  # the first line of the first page is the title, even where it is also the running header
     for pno, page in enumerate(pages):
-        for line in normalise_chars("\n".join(page)).split("\n"):
+        for line in page:
             line = line.strip()
-            if line and is_furniture(line, running):
+            if line and is_furniture(line, running if not title else set()):
                 continue
+            title = title and not line
             lines.append((pno, line))
     lines = _drop_contents(_drop_judgement_table(lines))
     vocab = _Vocabulary(" ".join(text for _, text in lines))

@@ -103,6 +103,23 @@ def test_pdf_reads_like_its_text(tmp_path):
     assert [f.judgement for f in from_pdf.findings] == [f.judgement for f in from_txt.findings]
 
 
+def test_running_header_with_curly_apostrophe_is_removed_mid_sentence(tmp_path):
+    """Reports repeat "Inspection of ... children’s services" atop each page, often inside a sentence."""
+    source = seed("003")
+    lines: list[str] = []
+    for para in source.read_text(encoding="utf-8").splitlines():
+        lines.extend(textwrap.wrap(para, 90) or [""])
+    header = "Inspection of the London Borough of Hackney children\u2019s services"
+    pages = ["\n".join([header, f"11 to 12 February 2019 {k // 30 + 1}"] + lines[k:k + 30])
+             for k in range(0, len(lines), 30)]
+    assert len(pages) >= 3
+    paged = tmp_path / "hackney-paged.txt"
+    paged.write_text("\f".join(pages), encoding="utf-8")
+    from_paged, from_txt = read_letter(paged), read_letter(source)
+    assert [f.text for f in from_paged.findings] == [f.text for f in from_txt.findings]
+    assert not any("Inspection of the London" in f.text for f in from_paged.findings)
+
+
 def test_windows_1252_is_read_with_a_warning(tmp_path):
     text = seed("001").read_text(encoding="utf-8").replace("Staff morale is good.", "Staff morale is good – “very” good.")
     path = tmp_path / "cp1252.txt"
