@@ -59,6 +59,13 @@ def render_markdown(card: dict) -> str:
             lines.append(
                 f"| {name} | {_fmt(m['theme_macro_f1'])} | {_fmt(m['polarity_macro_f1'])} | {_fmt(m['polarity_accuracy'])} |"
             )
+        for subset, sub in ev.get("subsets", {}).items():
+            lines += ["", f"The same predictions scored on the {sub['sentences']} sentences {subset} for labelling",
+                      "(the rest were picked by keyword nets or for the model's uncertainty):", "",
+                      "| system | theme macro-F1 | polarity macro-F1 | polarity accuracy |", "|---|---|---|---|"]
+            for name, m in sub.get("systems", {}).items():
+                lines.append(f"| {name} | {_fmt(m['theme_macro_f1'])} | {_fmt(m['polarity_macro_f1'])} | "
+                             f"{_fmt(m['polarity_accuracy'])} |")
         model = ev.get("systems", {}).get("model", {})
         if model.get("per_theme"):
             lines += ["", "Per theme (model):", "", "| theme | precision | recall | F1 | support |", "|---|---|---|---|---|"]

@@ -6,7 +6,7 @@ import csv
 import hashlib
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +29,7 @@ class TrainingData:
     documents: list[str]
     groups: list[str]  # authority codes, for grouped cross-validation
     unattached: list[Label]
+    drawn: list[str] = field(default_factory=list)  # why each was read: "seed", "random", "round5:...", ...
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
@@ -66,7 +67,7 @@ def load_training_data(labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORP
     """Read every label file, re-attach corpus labels to text re-read from the PDFs."""
     from .letter import read_letter
 
-    rows: list[tuple[str, tuple[str, ...], str, str, str]] = []
+    rows: list[tuple[str, tuple[str, ...], str, str, str, str]] = []
     unattached: list[Label] = []
     seeds_file = labels_dir / "seeds.csv"
     with warnings.catch_warnings():
@@ -78,7 +79,7 @@ def load_training_data(labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORP
                 candidates = list(letters_dir.glob(f"{doc}.*"))
                 groups[doc] = _group(read_letter(candidates[0]), doc) if candidates else doc
             for lab in seed_labels:
-                rows.append((lab.text, lab.themes, lab.polarity, lab.document, groups[lab.document]))
+                rows.append((lab.text, lab.themes, lab.polarity, lab.document, groups[lab.document], "seed"))
         corpus_file = labels_dir / "corpus.csv"
         if corpus_file.exists():
             labels = load_corpus_labels(corpus_file)
@@ -95,7 +96,7 @@ def load_training_data(labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORP
                 ok, missing = attach(by_doc[doc], [f.text for f in letter.findings])
                 unattached.extend(missing)
                 for lab in ok:
-                    rows.append((lab.text, lab.themes, lab.polarity, doc, _group(letter, index[doc][1])))
+                    rows.append((lab.text, lab.themes, lab.polarity, doc, _group(letter, index[doc][1]), lab.drawn))
     Y = np.array([[1 if t in r[1] else 0 for t in THEMES] for r in rows], dtype=int).reshape(len(rows), len(THEMES))
     return TrainingData(
         texts=[r[0] for r in rows],
@@ -104,4 +105,5 @@ def load_training_data(labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORP
         documents=[r[3] for r in rows],
         groups=[r[4] for r in rows],
         unattached=unattached,
+        drawn=[r[5] for r in rows],
     )

@@ -41,7 +41,8 @@ def cross_validate(data: TrainingData, n_splits: int = 5, theme_params: dict | N
 
     Folds are grouped by authority, so no authority's sentences are in both
     the training and the test part of a fold; thresholds are chosen inside
-    each training part only.
+    each training part only. Scores are given on all labelled sentences and,
+    under ``subsets``, on those drawn at random for labelling.
     """
     texts = np.asarray(data.texts, dtype=object)
     Y = data.Y
@@ -65,9 +66,21 @@ def cross_validate(data: TrainingData, n_splits: int = 5, theme_params: dict | N
             texts[test])
         if on_fold:
             on_fold(k)
-    return {
+    out = {
         "folds": n_splits,
         "sentences": int(len(texts)),
         "authorities": int(len(set(data.groups))),
         "systems": {name: _scores(Y, yp, list(pol), list(pp)) for name, (yp, pp) in pred.items()},
+        "subsets": {},
     }
+    # The same out-of-fold predictions, scored on the sentences drawn at random
+    # alone: the labelled pool also holds sentences picked by keyword nets and
+    # for being hard, so these are the fairest guide to a new letter.
+    drawn = np.asarray(data.drawn if len(data.drawn) == len(texts) else [""] * len(texts), dtype=object)
+    for name, mask in (("drawn at random", drawn == "random"),):
+        if mask.sum() >= 50:
+            out["subsets"][name] = {
+                "sentences": int(mask.sum()),
+                "systems": {k: _scores(Y[mask], yp[mask], list(pol[mask]), list(pp[mask])) for k, (yp, pp) in pred.items()},
+            }
+    return out

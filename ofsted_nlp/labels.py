@@ -4,10 +4,13 @@ Two files, one format each:
 
 * ``seeds.csv``: ``document,index,text,themes,polarity`` for the five seed
   letters shipped in ``data/letters/`` (their text may be committed).
-* ``corpus.csv``: ``document,fingerprint,position,themes,polarity`` for
-  sentences of ``../shared/corpus``. The text is never committed: training
-  re-reads the PDF and re-attaches each label to the sentence whose
-  normalised text has that fingerprint.
+* ``corpus.csv``: ``document,fingerprint,position,themes,polarity`` (and
+  optionally ``drawn``) for sentences of ``../shared/corpus``. The text is
+  never committed: training re-reads the PDF and re-attaches each label to
+  the sentence whose normalised text has that fingerprint. ``drawn`` says why
+  the sentence was chosen for reading (``random``, ``round3:neutral``,
+  ``round5:uncertain-polarity``, ...), so that scores can be given on the
+  sentences drawn at random alone.
 
 ``themes`` is a ``;``-separated list (empty for none) of the codebook's
 themes; ``polarity`` is ``positive``, ``negative`` or ``neutral``.
@@ -26,6 +29,7 @@ POLARITIES = ("positive", "negative", "neutral")
 
 SEED_COLUMNS = ("document", "index", "text", "themes", "polarity")
 CORPUS_COLUMNS = ("document", "fingerprint", "position", "themes", "polarity")
+DRAWN_COLUMN = "drawn"  # optional in corpus files: why the sentence was drawn for reading
 
 
 class LabelError(ValueError):
@@ -43,6 +47,7 @@ class Label:
     fingerprint: str | None = None
     position: int | None = None
     source: str = ""
+    drawn: str = ""
 
 
 def normalise(sentence: str) -> str:
@@ -124,6 +129,9 @@ def load_corpus_labels(path: str | Path) -> list[Label]:
             pos = int(row["position"])
         except ValueError:
             raise LabelError(f"{where}: position must be a whole number, got {row['position']!r}") from None
+        drawn = (row.get(DRAWN_COLUMN) or "").strip()
+        if not re.fullmatch(r"[a-z0-9:_-]*", drawn):
+            raise LabelError(f"{where}: drawn must be lower-case words joined by ':', '-' or '_', got {drawn!r}")
         key = (row["document"], fp)
         if key in seen:
             raise LabelError(f"{where}: sentence labelled twice ({row['document']} {fp})")
@@ -136,6 +144,7 @@ def load_corpus_labels(path: str | Path) -> list[Label]:
                 fingerprint=fp,
                 position=pos,
                 source="corpus",
+                drawn=drawn,
             )
         )
     return out
@@ -158,7 +167,8 @@ def attach(labels: list[Label], sentences: list[str]) -> tuple[list[Label], list
             missing.append(lab)
             continue
         i = min(idx, key=lambda k: abs(k - (lab.position or 0)))
-        ok.append(Label(lab.document, lab.themes, lab.polarity, sentences[i], lab.fingerprint, i, lab.source))
+        ok.append(Label(lab.document, lab.themes, lab.polarity, sentences[i], lab.fingerprint, i, lab.source,
+                        lab.drawn))
     return ok, missing
 
 
@@ -168,7 +178,7 @@ def write_corpus_labels(path: str | Path, rows: list[Label]) -> None:
     tmp = Path(str(path) + ".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(CORPUS_COLUMNS)
+        w.writerow(CORPUS_COLUMNS + (DRAWN_COLUMN,))
         for r in rows:
-            w.writerow([r.document, r.fingerprint, r.position, ";".join(r.themes), r.polarity])
+            w.writerow([r.document, r.fingerprint, r.position, ";".join(r.themes), r.polarity, r.drawn])
     tmp.replace(path)

@@ -16,6 +16,7 @@ from ofsted_nlp.labels import (
     load_corpus_labels,
     load_seed_labels,
     normalise,
+    write_corpus_labels,
 )
 
 LABELS = REPO / "data" / "labels"
@@ -86,7 +87,34 @@ def test_committed_labels_cover_what_the_model_needs():
 
 def test_corpus_labels_hold_no_text():
     header = (LABELS / "corpus.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header == "document,fingerprint,position,themes,polarity"
+    assert header == "document,fingerprint,position,themes,polarity,drawn"
+
+
+def test_drawn_is_read_written_and_optional(tmp_path):
+    fp = fingerprint("Supervision is regular.")
+    old = tmp_path / "old.csv"
+    _write(old, ["document", "fingerprint", "position", "themes", "polarity"], [["doc_a", fp, "3", "", "neutral"]])
+    assert load_corpus_labels(old)[0].drawn == ""  # files written before the column still load
+    new = tmp_path / "new.csv"
+    _write(new, ["document", "fingerprint", "position", "themes", "polarity", "drawn"],
+           [["doc_a", fp, "3", "supervision", "positive", "uncertain:polarity"]])
+    [label] = load_corpus_labels(new)
+    assert label.drawn == "uncertain:polarity"
+    again = tmp_path / "again.csv"
+    write_corpus_labels(again, [label])
+    assert load_corpus_labels(again) == [label]
+    assert attach([label], ["Supervision is regular."])[0][0].drawn == "uncertain:polarity"
+    _write(new, ["document", "fingerprint", "position", "themes", "polarity", "drawn"],
+           [["doc_a", fp, "3", "", "positive", "Random, by hand"]])
+    with pytest.raises(LabelError, match=r"new.csv:2: drawn"):
+        load_corpus_labels(new)
+
+
+def test_committed_labels_say_how_each_sentence_was_drawn():
+    drawn = [x.drawn for x in load_corpus_labels(LABELS / "corpus.csv")]
+    assert drawn.count("random") >= 3000  # the sentences the fairest scores are taken on
+    assert sum(1 for d in drawn if not d) <= 5
+    assert {d.split(":")[0] for d in drawn if d} == {"random", "net", "uncertain"}
 
 
 def test_every_label_reattaches_on_a_clean_checkout(corpus):

@@ -152,3 +152,21 @@ def test_shipped_model_card_is_complete(shipped_model):
     assert card["data"]["unattached"] == 0
     assert set(card["thresholds"]) == set(THEMES)
     assert set(card["evaluation"]["systems"]) == {"model", "keywords", "majority"}
+
+
+def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data):
+    from ofsted_nlp.dataset import TrainingData
+    from ofsted_nlp.evaluation import cross_validate
+
+    texts, Y, pol, groups = seed_data
+    drawn = ["random" if i % 3 else "net:caseloads" for i in range(len(texts))]
+    data = TrainingData(texts, Y, pol, groups, groups, [], drawn)
+    res = cross_validate(data, n_splits=2)
+    sub = res["subsets"]["drawn at random"]
+    assert sub["sentences"] == drawn.count("random")
+    assert set(sub["systems"]) == set(res["systems"]) == {"model", "keywords", "majority"}
+    assert sub["systems"]["model"]["per_polarity"]["positive"]["support"] < \
+        res["systems"]["model"]["per_polarity"]["positive"]["support"]
+    without = cross_validate(TrainingData(texts, Y, pol, groups, groups, []), n_splits=2)
+    assert without["subsets"] == {}
+    assert without["systems"]["model"]["theme_macro_f1"] == res["systems"]["model"]["theme_macro_f1"]

@@ -57,5 +57,10 @@ def evaluate(
         typer.echo(f"{'polarity F1 by class':22}")
         for c in systems["model"]["per_polarity"]:
             typer.echo(f"  {c:20}" + "".join(f"{systems[n]['per_polarity'][c]['f1']:>22.2f}" for n in names))
+        for subset, sub in res.get("subsets", {}).items():
+            typer.echo(f"on the {sub['sentences']} sentences {subset}:")
+            for key, label in (("theme_macro_f1", "theme macro-F1"), ("polarity_macro_f1", "polarity macro-F1"),
+                               ("polarity_accuracy", "polarity accuracy")):
+                typer.echo(f"  {label:20}" + "".join(f"{sub['systems'][n][key]:>22.3f}" for n in names))
         if json_out is not None:
             _common.write_output(json_out, lambda p: p.write_text(json.dumps(res, indent=2) + "\n"))
