@@ -20,6 +20,9 @@ least sure of (uncertainty sampling): 700 whose two likeliest polarity classes
 are closest, 300 with a theme probability closest to that theme's threshold;
 at most two a document for each.
 
+Round 6 (``--round 6``): 2,000 more, 1,500 random and 500 whose two likeliest
+polarity classes (by the model retrained after round 5) are closest.
+
 Round 2 leaves out sentences already in data/labels/corpus.csv and draws more
 of what round 1 was short of: sentences that may be neutral (plans, context,
 demand), caseloads, and look-alikes of theme words that the codebook rules out.
@@ -137,7 +140,8 @@ def round2(corpus: Path, out: Path, labelled: Path, seed: int = 20261123, nets: 
     _write(list(chosen.values()), out, rng)
 
 
-def round5(corpus: Path, out: Path, labelled: Path, seed: int = 20261126) -> None:
+def round5(corpus: Path, out: Path, labelled: Path, seed: int = 20261126, random_n: int = 1000,
+           uncertain: tuple[tuple[str, int], ...] = (("polarity", 700), ("theme", 300)), name: str = "round5") -> None:
     """Random findings plus those the shipped model is least sure of, none already labelled."""
     import csv
 
@@ -151,15 +155,17 @@ def round5(corpus: Path, out: Path, labelled: Path, seed: int = 20261126) -> Non
         done = {(r["document"], r["fingerprint"]) for r in csv.DictReader(fh)}
     sents = [s for d in _read_all(corpus) for s in d if (s["doc"], s["fp"]) not in done]
     chosen: dict[tuple[str, str], dict] = {}
-    for s in rng.sample(sents, 1000):
-        chosen[(s["doc"], s["fp"])] = s | {"why": "round5:random"}
+    for s in rng.sample(sents, random_n):
+        chosen[(s["doc"], s["fp"])] = s | {"why": f"{name}:random"}
     model = load_model()
     tags = model.tag([s["text"] for s in sents])
     top2 = np.sort(tags.polarity_proba, axis=1)[:, -2:]
     polarity_margin = top2[:, 1] - top2[:, 0]
     thresholds = np.array([model.thresholds[t] for t in THEMES])
     theme_margin = np.abs(tags.theme_proba - thresholds).min(axis=1)
-    for why, margin, want in (("polarity", polarity_margin, 700), ("theme", theme_margin, 300)):
+    margins = {"polarity": polarity_margin, "theme": theme_margin}
+    for why, want in uncertain:
+        margin = margins[why]
         per_doc: dict[str, int] = {}
         n = 0
         for i in np.argsort(margin, kind="stable"):
@@ -168,11 +174,11 @@ def round5(corpus: Path, out: Path, labelled: Path, seed: int = 20261126) -> Non
             if key in chosen or per_doc.get(s["doc"], 0) >= PER_DOC_PER_THEME:
                 continue
             per_doc[s["doc"]] = per_doc.get(s["doc"], 0) + 1
-            chosen[key] = s | {"why": f"round5:uncertain-{why}"}
+            chosen[key] = s | {"why": f"{name}:uncertain-{why}"}
             n += 1
             if n >= want:
                 break
-        print(f"round5:uncertain-{why}: {n} drawn, margin up to {margin[i]:.3f}", file=sys.stderr)
+        print(f"{name}:uncertain-{why}: {n} drawn, margin up to {margin[i]:.3f}", file=sys.stderr)
     _write(list(chosen.values()), out, rng)
 
 
@@ -194,5 +200,8 @@ if __name__ == "__main__":
         round2(Path(sys.argv[1]), Path(sys.argv[2]), labelled, seed=20261125, nets=ROUND4_NETS)
     elif "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "5":
         round5(Path(sys.argv[1]), Path(sys.argv[2]), labelled)
+    elif "--round" in sys.argv and sys.argv[sys.argv.index("--round") + 1] == "6":
+        round5(Path(sys.argv[1]), Path(sys.argv[2]), labelled, seed=20261127, random_n=1500,
+               uncertain=(("polarity", 500),), name="round6")
     else:
         main(Path(sys.argv[1]), Path(sys.argv[2]))
