@@ -288,5 +288,11 @@ def load_model(path: str | Path | None = None) -> OfstedModel:
         model = joblib.load(path)
     if not isinstance(model, OfstedModel):
         raise ModelError(f"{path}: not an ofsted-nlp model")
+    for _, transformer in getattr(model.features, "transformer_list", []):
+        # Before the character n-grams were scored word by word they were sublinear and l2-normed:
+        # such a model would load and run, but its character scores would no longer be its own.
+        if isinstance(transformer, CharNgramTfidf) and "sublinear_tf" in transformer.__dict__:
+            raise ModelError(f"{path}: made by an earlier ofsted-nlp whose character features differ; "
+                             "retrain it with `ofsted-nlp train`")
     model.info["card"] = card
     return model

@@ -171,3 +171,16 @@ def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data):
     without = cross_validate(TrainingData(texts, Y, pol, groups, groups, []), n_splits=2)
     assert without["subsets"] == {}
     assert without["systems"]["model"]["theme_macro_f1"] == res["systems"]["model"]["theme_macro_f1"]
+
+
+def test_a_model_with_the_old_character_features_is_refused(tmp_path, small_model):
+    import copy
+
+    old = copy.deepcopy(small_model)
+    dict(old.features.transformer_list)["chars"].__dict__["sublinear_tf"] = True  # as session-1 models pickled it
+    path = tmp_path / "old.joblib"
+    save_model(old, path, _card())
+    with pytest.raises(ModelError, match="earlier ofsted-nlp.*retrain"):
+        load_model(path)
+    save_model(small_model, tmp_path / "new.joblib", _card())
+    assert isinstance(load_model(tmp_path / "new.joblib"), type(small_model))
