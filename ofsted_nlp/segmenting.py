@@ -97,14 +97,13 @@ _ANYWHERE_NOT_FINDING_RE = re.compile(
     r"(her|his) majesty'?s inspector(?!s)|@ofsted\.gov\.uk|www\.|https?://|\bHMI\b\s*$", re.I
 )
 _LEADIN_RE = re.compile(r"(\bthe following\b.*|\b(in particular|as follows|include|including|areas?))\W*:\s*$", re.I)
-_GRADE = GRADE  # the grades, as sections reads them
-_TABLE_RE = re.compile(rf"{_GRADE}\s+\d(\.\d)?\.?\s+[A-Z].*{_GRADE}", re.I)
+_TABLE_RE = re.compile(rf"{GRADE}\s+\d(\.\d)?\.?\s+[A-Z].*{GRADE}", re.I)
 # Judgement-table text run into prose: "... protection Requires improvement 2." (case matters here).
 _TABLE_ROW_RE = re.compile(
     r"\b(Requires improvement|Good|Outstanding|Inadequate)( to be good)?\s+\d(\.\d)?\.?(\s|$)|"
     r"[a-z,] (Requires improvement|Outstanding|Inadequate)\b"
 )
-_ENDS_WITH_GRADE_RE = re.compile(rf"\b{_GRADE}\s*$", re.I)
+_ENDS_WITH_GRADE_RE = re.compile(rf"\b{GRADE}\s*$", re.I)
 _THREE_LOWER_RE = re.compile(r"[a-z]{3}")
 
 

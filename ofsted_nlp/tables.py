@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .keywords import is_list_item_or_recommendation
-from .labels import POLARITIES, THEMES
+from .labels import SCORE_KEYS
 from .letter import Letter
 
 # The codebook: "Recommendations and the short noun-phrase bullets under 'What
@@ -21,7 +21,6 @@ FINDING_COLUMNS = [
 ]
 
 
-SCORE_KEYS = tuple(THEMES) + tuple(POLARITIES)  # the order of a row's scores
 
 
 def finding_rows(letters: list[Letter], model) -> list[tuple]:
@@ -30,7 +29,7 @@ def finding_rows(letters: list[Letter], model) -> list[tuple]:
     Values are in :data:`FINDING_COLUMNS` order and plain Python (str, int,
     None); ``themes`` is a tuple of the themes over their thresholds and
     ``scores`` a tuple of each theme's and each polarity class's probability
-    (:data:`SCORE_KEYS` order), rounded to 3 places. ``polarity`` is the
+    (:data:`~ofsted_nlp.labels.SCORE_KEYS` order), rounded to 3 places. ``polarity`` is the
     model's, except that a recommendation or verbless list item under a "What
     needs to improve" or "priority action" heading is ``negative``, as the
     codebook rules (``scores`` still show the model's view). Tuples cost less

@@ -698,12 +698,10 @@ def test_closed_pipe_on_stdout_ends_quietly(monkeypatch):
 @pytest.mark.parametrize("values", [[0.125] * 9, [1.0, 0.0] + [0.5] * 7, [float("nan")] + [0.0] * 8, [1] * 9,
                                     [True] * 9, ["x"] * 9])
 def test_scores_are_written_as_json_writes_them(values):
-    from ofsted_nlp.commands.tag import _scores_text
-    from ofsted_nlp.labels import POLARITIES, THEMES
+    from ofsted_nlp.commands.tag import _score_values_text
+    from ofsted_nlp.labels import SCORE_KEYS
 
-    scores = dict(zip(list(THEMES) + list(POLARITIES), values))
-    assert _scores_text(scores) == json.dumps(scores)
-    assert _scores_text({"other": 0.5}) == '{"other": 0.5}'
+    assert _score_values_text(tuple(values)) == json.dumps(dict(zip(SCORE_KEYS, values)))
 
 
 def test_a_document_the_model_fails_on_costs_only_itself(letters_dir, model_path, monkeypatch):

@@ -324,11 +324,6 @@ def tag_files(paths: list[str], key: tuple, compact: bool = False) -> list[DocRe
     return [result for result, _ in read]
 
 
-def tag_file(path: str, key: tuple, compact: bool = False) -> DocResult:
-    """Read one file and tag its findings (:func:`tag_files` of one file)."""
-    return tag_files([path], key, compact)[0]
-
-
 @dataclass
 class Batch:
     """What a run read, in input order (the findings went to the caller's sink as they came)."""

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..labels import SCORE_KEYS
 from . import _common
 
 
@@ -99,18 +100,12 @@ def _columns() -> list[str]:
 
 
 def _csv_row(row: tuple) -> list:
-    """A row of tables.finding_rows as CSV cells: what :func:`_flat` makes of its record, in column order."""
+    """A row of tables.finding_rows as cells for CSV or Excel: themes joined by ';', scores as JSON text,
+    missing values empty."""
     *plain, themes, polarity, scores = row
     cells = ["" if v is None else v for v in plain]
     cells += [";".join(themes), "" if polarity is None else polarity, _score_values_text(scores)]
     return cells
-
-
-def _scores_text(scores: dict) -> str:
-    """``json.dumps`` of a finding's scores."""
-    if tuple(scores) == _SCORE_KEYS:
-        return _score_values_text(tuple(scores.values()))
-    return json.dumps(scores)
 
 
 def _score_values_text(values: tuple) -> str:
@@ -118,27 +113,10 @@ def _score_values_text(values: tuple) -> str:
     when they are finite floats (the repr of one is how JSON writes it), which is faster."""
     if set(map(type, values)) == {float} and math.isfinite(sum(values)):
         return _SCORES_TEMPLATE % values
-    return json.dumps(dict(zip(_SCORE_KEYS, values)))
+    return json.dumps(dict(zip(SCORE_KEYS, values)))
 
 
-def _flat(record: dict) -> dict:
-    """themes joined by ';', scores as JSON text, missing values empty: for CSV and Excel."""
-    out = {k: "" if v is None else v for k, v in record.items()}
-    if "themes" in out:
-        out["themes"] = ";".join(record["themes"] or [])
-    if "scores" in out:
-        out["scores"] = _scores_text(record["scores"] or {})
-    return out
-
-
-def _score_keys() -> tuple[str, ...]:
-    from ..labels import POLARITIES, THEMES
-
-    return tuple(THEMES) + tuple(POLARITIES)  # tables.SCORE_KEYS, without importing numpy and pandas here
-
-
-_SCORE_KEYS = _score_keys()
-_SCORES_TEMPLATE = "{" + ", ".join(f"{json.dumps(k)}: %r" for k in _SCORE_KEYS) + "}"
+_SCORES_TEMPLATE = "{" + ", ".join(f"{json.dumps(k)}: %r" for k in SCORE_KEYS) + "}"
 
 
 class _Writer:
@@ -221,11 +199,9 @@ class XlsxWriter:
         self.saved = False
 
     def add(self, result) -> None:
-        from ..tables import record_of
-
-        for flat in map(_flat, map(record_of, result.records)):
+        for cells in map(_csv_row, result.records):
             # Control characters from PDFs are not allowed in Excel cells.
-            self.ws.append([self.illegal.sub("", v) if isinstance(v, str) else v for v in (flat[c] for c in self.columns)])
+            self.ws.append([self.illegal.sub("", v) if isinstance(v, str) else v for v in cells])
 
     def close(self) -> None:
         if not self.saved:
