@@ -24,9 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-THEMES = ("supervision", "thresholds", "timeliness", "caseloads", "out_of_hours", "caf")
-POLARITIES = ("positive", "negative", "neutral")
-SCORE_KEYS = THEMES + POLARITIES  # the order of a finding's scores: each theme's, then each polarity class's
+from .schema import POLARITIES, SCORE_KEYS, THEMES
 
 SEED_COLUMNS = ("document", "index", "text", "themes", "polarity")
 CORPUS_COLUMNS = ("document", "fingerprint", "position", "themes", "polarity")

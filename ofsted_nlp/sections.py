@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-JUDGEMENTS = ("strength", "satisfactory", "development", "priority_action", "unspecified")
+from .schema import JUDGEMENTS
 
 # Heading text (whole heading, case-insensitive) -> judgement. Order matters:
 # the first pattern that matches decides.
