@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def family(code: str) -> frozenset[str]:
 
 
 def _order_key(codes: frozenset[str]) -> str:
-    return hashlib.sha256(f"{SALT}:{min(codes)}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{SALT}:{min(codes)}".encode()).hexdigest()
 
 
 def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDOUT_SHARE) -> list[str]:
@@ -113,21 +114,20 @@ def load_heldout(path: str | Path = HELDOUT_FILE) -> frozenset[str]:
     """The held-out authority codes of the committed list."""
     path = Path(path)
     try:
-        fh = open(path, newline="", encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SplitError(f"{path}: cannot be read ({exc.strerror})") from None
     codes: set[str] = set()
-    with fh:
-        reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != HELDOUT_COLUMNS:
-            raise SplitError(f"{path}: columns must be {','.join(HELDOUT_COLUMNS)}")
-        for row in reader:
-            code = (row["new_la_code"] or "").strip()
-            if not code:
-                raise SplitError(f"{path}:{reader.line_num}: empty new_la_code")
-            if code in codes:
-                raise SplitError(f"{path}:{reader.line_num}: {code} listed twice")
-            codes.add(code)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if tuple(reader.fieldnames or ()) != HELDOUT_COLUMNS:
+        raise SplitError(f"{path}: columns must be {','.join(HELDOUT_COLUMNS)}")
+    for row in reader:
+        code = (row["new_la_code"] or "").strip()
+        if not code:
+            raise SplitError(f"{path}:{reader.line_num}: empty new_la_code")
+        if code in codes:
+            raise SplitError(f"{path}:{reader.line_num}: {code} listed twice")
+        codes.add(code)
     for code in codes:
         missing = family(code) - codes
         if missing:
