@@ -98,15 +98,15 @@ def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDO
     target = {k: share * total[k] for k in STRATA}
     taken = {k: 0 for k in STRATA}
     chosen: list[str] = []
-    for unit in sorted(units, key=_order_key):
+    for fam in sorted(units, key=_order_key):
         if all(taken[k] >= 0.95 * target[k] for k in STRATA):
             break
-        n = units[unit]
-        if any(taken[k] + n[k] > 1.10 * target[k] for k in STRATA):
+        labels = units[fam]
+        if any(taken[k] + labels[k] > 1.10 * target[k] for k in STRATA):
             continue
-        chosen.extend(unit)
+        chosen.extend(fam)
         for k in STRATA:
-            taken[k] += n[k]
+            taken[k] += labels[k]
     return sorted(chosen)
 
 
