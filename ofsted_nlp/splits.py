@@ -71,11 +71,12 @@ def family(code: str) -> frozenset[str]:
     return frozenset({code})
 
 
-def _order_key(codes: frozenset[str]) -> str:
-    return hashlib.sha256(f"{SALT}:{min(codes)}".encode()).hexdigest()
+def _order_key(codes: frozenset[str], salt: str) -> str:
+    return hashlib.sha256(f"{salt}:{min(codes)}".encode()).hexdigest()
 
 
-def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDOUT_SHARE) -> list[str]:
+def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDOUT_SHARE,
+                   salt: str = SALT) -> list[str]:
     """Draw the held-out authorities from label counts per authority and kind of document.
 
     ``counts`` maps an authority code to ``{kind: number of labels}`` (kinds
@@ -83,7 +84,9 @@ def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDO
     Authorities are visited in the order of a salted SHA-256 of their code; one
     is taken if it keeps every kind within ``share`` (+10% of it) of that
     kind's labels, until every kind has reached ``share`` (-5% of it). The
-    result depends only on ``counts``, not on their order. Returns the
+    result depends only on ``counts`` (not on their order) and ``salt``
+    (another salt draws another split of the same counts, e.g. the teacher's
+    validation authorities among the training ones). Returns the
     held-out codes, sorted (every member of a taken family, labelled or not).
     """
     units: dict[frozenset[str], dict[str, int]] = {}
@@ -98,7 +101,7 @@ def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDO
     target = {k: share * total[k] for k in STRATA}
     taken = {k: 0 for k in STRATA}
     chosen: list[str] = []
-    for fam in sorted(units, key=_order_key):
+    for fam in sorted(units, key=lambda fam: _order_key(fam, salt)):
         if all(taken[k] >= 0.95 * target[k] for k in STRATA):
             break
         labels = units[fam]
