@@ -39,6 +39,7 @@ class TeacherConfig:
     seed: int = 13
     validation_share: float = 0.15
     include_heldout: bool = False
+    length_buckets: int = 50  # batches of like length are drawn from runs of this many batches
     base_sha256: str = BASE_SHA256
     themes: tuple[str, ...] = THEMES
     polarities: tuple[str, ...] = POLARITIES
