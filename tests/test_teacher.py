@@ -170,3 +170,39 @@ def test_loading_the_teacher_refuses_changed_weights_before_reading_them(tmp_pat
             shutil.copy(f, changed / f.name)
     with pytest.raises(WeightsError, match="refused"):
         load_base(changed)
+
+
+def test_epoch_batches_hold_every_sentence_once_with_like_lengths_together():
+    pytest.importorskip("torch")
+    import numpy as np
+
+    from ofsted_nlp.teacher.train import epoch_batches
+
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(5, 96, size=3210)
+    batches = epoch_batches(lengths, 32, np.random.default_rng([13, 0]))
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(3210))
+    assert len(batches) == -(-3210 // 32)
+    # padding: the mean batch width is far below that of plain random batches
+    plain = rng.permutation(3210)
+    plain_width = np.mean([lengths[plain[i:i + 32]].max() for i in range(0, 3210, 32)])
+    assert np.mean([lengths[b].max() for b in batches]) < 0.7 * plain_width
+    # the same seed and epoch give the same batches (a resumed run continues the same epoch)
+    again = epoch_batches(lengths, 32, np.random.default_rng([13, 0]))
+    assert all((a == b).all() for a, b in zip(batches, again))
+
+
+def test_theme_thresholds_are_chosen_for_f1_on_validation_labels():
+    pytest.importorskip("torch")
+    import numpy as np
+
+    from ofsted_nlp.teacher.train import choose_thresholds
+
+    # a rare theme whose positives score only 0.2-0.3: 0.5 would miss them all
+    Y = np.array([[1, 0]] * 10 + [[0, 1]] * 90)
+    probs = np.column_stack([np.r_[np.linspace(0.2, 0.3, 10), np.linspace(0.0, 0.15, 90)],
+                             np.r_[np.full(10, 0.1), np.full(90, 0.9)]])
+    t = choose_thresholds(Y, probs)
+    assert 0.15 < t[0] <= 0.2
+    assert t[1] == pytest.approx(0.5)  # ties are broken towards 0.5
