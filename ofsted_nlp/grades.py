@@ -80,9 +80,9 @@ _SIF_OVERALL_RE = re.compile(
     re.I,
 )
 _LSCB_GRADE_RE = re.compile(
-    rf"(?:the\s+effectiveness\s+of\s+)?the\s+local\s+safeguarding\s+children\s+board(?:\s+\(lscb\))?"
-    rf"(?:\s+in\s+[A-Z][\w ,'&-]{{1,40}}?)?\s+(?:is|are|requires?)\s*:?\s*(?P<grade>outstanding|good|inadequate|"
-    rf"improvement(?:\s+to\s+be\s+good)?|requires?\s+improvement(?:\s+to\s+be\s+good)?)\b",
+    r"(?:the\s+effectiveness\s+of\s+)?the\s+local\s+safeguarding\s+children\s+board(?:\s+\(lscb\))?"
+    r"(?:\s+in\s+[A-Z][\w ,'&-]{1,40}?)?\s+(?:is|are|requires?)\s*:?\s*(?P<grade>outstanding|good|inadequate|"
+    r"improvement(?:\s+to\s+be\s+good)?|requires?\s+improvement(?:\s+to\s+be\s+good)?)\b",
     re.I,
 )
 # The end of the judgement table: ILACS "Overall effectiveness <grade>", SIF the
