@@ -239,3 +239,35 @@ def document_grades(framework: str, table: Mapping[str, str], headings: Mapping[
 def grade_columns(grades: Mapping[str, str]) -> dict[str, str]:
     """A document's grades under the table column names of :data:`~ofsted_nlp.schema.GRADE_COLUMNS`."""
     return {column: grades.get(area, "") for column, area in GRADE_COLUMNS.items()}
+
+
+GRADED_FRAMEWORKS: tuple[str, ...] = _GRADED_FRAMEWORKS
+
+
+def latest_graded(letters: Iterable) -> dict[str, dict[str, object]]:
+    """Per authority (its ONS code, or its name where it has none), the grades of its latest graded inspection.
+
+    ``letters`` are :class:`~ofsted_nlp.letter.Letter` objects. An inspection is
+    graded if its framework is SIF or ILACS; "latest" is by the last day of the
+    inspection (the document's date where the inspection's dates are not
+    printed). Each value holds ``document``, ``framework``, ``inspection_end``
+    (ISO date or ``None``) and the grade columns of
+    :data:`~ofsted_nlp.schema.GRADE_COLUMNS`.
+    """
+    best: dict[str, tuple[dt.date, dict[str, object]]] = {}
+    for letter in letters:
+        if letter.framework not in GRADED_FRAMEWORKS:
+            continue
+        key = letter.new_la_code or letter.la_name
+        when = letter.inspection_end or letter.date
+        if key is None or when is None:
+            continue
+        if key not in best or when > best[key][0]:
+            row: dict[str, object] = {
+                "document": letter.document,
+                "framework": letter.framework,
+                "inspection_end": letter.inspection_end.isoformat() if letter.inspection_end else None,
+            }
+            row.update(grade_columns(letter.grades))
+            best[key] = (when, row)
+    return {key: row for key, (_, row) in best.items()}

@@ -316,3 +316,16 @@ def test_every_document_has_framework_and_grade_columns(corpus):
                 assert f.area == "" and f.area_grade == "", (doc.document, f.text)
         if doc.framework in ("focused_visit", "monitoring_visit", "ucra"):
             assert set(doc.grade_columns().values()) == {NOT_APPLICABLE}
+
+
+def test_latest_graded_takes_each_authoritys_latest_sif_or_ilacs(corpus):
+    from _corpus_read import letter
+
+    docs = [letter(d) for d in ("kirklees_2016-11-25", "kirklees_2019-08-05", "kirklees_2024-08-28",
+                                "bedford_2017-04-07")]
+    latest = grades.latest_graded(docs)
+    kirklees = latest[docs[0].new_la_code]
+    assert kirklees["document"] == "kirklees_2024-08-28" and kirklees["inspection_end"] == "2024-07-19"
+    assert kirklees["care_leavers"] == "requires_improvement" and kirklees["overall_effectiveness"] == "good"
+    assert latest[docs[3].new_la_code]["document"] == "bedford_2017-04-07"
+    assert len(latest) == 2
