@@ -31,7 +31,7 @@ from ofsted_nlp import keywords  # noqa: E402
 from ofsted_nlp.dataset import SHARED_CORPUS, TrainingData, load_training_data  # noqa: E402
 from ofsted_nlp.evaluation import _scores  # noqa: E402
 from ofsted_nlp.model import feature_union, fit_model, polarity_classifier  # noqa: E402
-from ofsted_nlp.schema import POLARITIES, THEMES  # noqa: E402
+from ofsted_nlp.schema import THEMES  # noqa: E402
 from ofsted_nlp.splits import heldout_mask, label_strata, load_heldout  # noqa: E402
 
 
