@@ -75,7 +75,7 @@ _AREA_GRADE_RES = [(re.compile(rf"{p}{_LINK}{_GRADE}\b", re.I), a) for p, a in _
 _AREA_RES = [(re.compile(rf"{p}(?!\w)", re.I), a) for p, a in _AREA_PHRASES]
 # SIF: "Children's services in Croydon are inadequate", "The overall judgement is inadequate".
 _SIF_OVERALL_RE = re.compile(
-    rf"(?:children'?s services in [^.]{{2,60}}?|the overall judgement is(?: that children'?s services)?)\s+"
+    rf"(?:children'?s services? in [^.]{{2,60}}?|the overall judgement is(?: that children'?s services?)?)\s+"
     rf"(?:is\s+|are\s+)?{_GRADE}",
     re.I,
 )

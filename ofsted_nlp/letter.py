@@ -259,6 +259,14 @@ def _findings(body: list[Block], grades: dict[str, str] | None) -> tuple[list[Se
             continue
         if b.kind == "heading" and skip_section and sections.is_statistics_leadin(b.text):
             continue  # "Of this number" / "In the last 12 months" inside the area statistics
+        if (b.kind == "heading" and found_sections and current is found_sections[-1]
+                and grading.bare_grade(b.text) and grading.area_of_heading(current.title) is not None):
+            # A SIF area heading's grade on the line after it: one heading, "<area>: <grade>"
+            current = Section(f"{current.title}: {b.text}", current.judgement)
+            found_sections[-1] = current
+            if grades is not None:
+                area, heading_grade = _area_after(b.text, area, heading_grade, False)
+            continue
         if b.kind == "heading":
             judgement = sections.judgement_of(b.text) or "unspecified"
             current = Section(b.text, judgement)
@@ -290,7 +298,7 @@ def _findings(body: list[Block], grades: dict[str, str] | None) -> tuple[list[Se
             continue
         grade = ""
         if grades is not None:
-            grade = grades.get(area, "") if grades.get(area, "") in GRADES else heading_grade
+            grade = next((g for g in (grades.get(area, ""), heading_grade) if g in GRADES), "")
         text = b.text
         if ". (" in text:
             # A note in brackets after a sentence's full stop ("... safety planning. (Outcome 1,

@@ -113,6 +113,15 @@ _BARE_STATISTICS = [
     r"([\d,]+|none|two|three|four|five|six|seven|eight|nine|ten|fewer than five)( \(or [\d.]+%\))? "
     r"(live|lived|are living) (outside|out of|in|with) ",
     r"(these|this) (are|is) residential special schools",
+    # the size of a group of children, in the findings' own sections
+    r"(at the time of (the |this )?inspection|(at|as at|on) \d{1,2} \w+ \d{4}|at (the end of )?\w+ \d{4}),? "
+    r"(there (were|are) )?[\d,]+ (children|young people|children and young people|care leavers)"
+    r"( (were|are|was|is))?( being)? (looked after|in care|the subject of (a )?child protection plans?|"
+    r"subject to (a )?child protection plans?|receiving (leaving )?care services)"
+    r"( by [^,.;]{2,60})?( \([^()]{1,60}\))?\W*$",
+    r"(at the time of (the |this )?inspection,? )?the local authority (was|is) (looking after|"
+    r"responsible for (supporting )?)[\d,]+ (children|young people|care leavers)( and young people)?"
+    r"( (aged|up to) [^,.;]{1,30})?\W*$",
 ]
 _BARE_STATISTIC_RE = re.compile(r"^\W*(?:" + "|".join(_BARE_STATISTICS) + r")", re.I)
 _VERDICT_RE = re.compile(

@@ -78,6 +78,17 @@ def test_sif_table_read_with_sub_judgements_and_lscb():
                      "leaders": "requires_improvement", "lscb": "good"}
 
 
+@pytest.mark.parametrize("line, grade", [
+    ("The overall judgement is that children's services require improvement.2 The authority", "requires_improvement"),
+    ("The overall judgement is that children\u2019s service requires improvement. The authority", "requires_improvement"),
+    ("The overall judgement is inadequate There are widespread", "inadequate"),
+    ("Children's services in the London Borough of Hackney are good 1. Children who", "good"),
+    ("Children's services in Walsall requires improvement to be good 1. Children who", "requires_improvement"),
+])
+def test_sif_overall_judgement_as_written(line, grade):
+    assert grades.read_table(grades.table_text([["Inspection date: 3 June 2014", line]]))["overall"] == grade
+
+
 def test_ilacs_before_2023_combines_care_leavers_with_children_in_care():
     page = ["Judgement Grade", "The experiences and progress of children in care and care leavers Good",
             "Overall effectiveness Good"]

@@ -345,6 +345,11 @@ def test_inspectors_and_area_statistics_are_no_findings(tmp_path):
     ("At 31 March 2016, 300 children were being looked after by the local authority.", False),
     ("At 31 March 2016, 300 children were looked after, which is too high for the resources available.", True),
     ("This is an increase from 190 at 31 March 2016.", False),
+    ("At the time of the inspection, 252 children were the subject of a child protection plan.", False),
+    ("At the time of the inspection, 252 children were the subject of a child protection plan, which is high "
+     "compared with similar areas.", True),
+    ("At the time of inspection, 29 young people remained living with their foster carers after their 18th "
+     "birthday as part of the 'staying put' programme.", True),
     ("The proportion of children entitled to free school meals:", False),
     ("The proportion of children entitled to free school meals is well below the national average.", True),
     ("His Majesty's Inspectors for this visit were Sophie Wales and Margaret Burke.", False),
