@@ -57,7 +57,7 @@ class Limits:
     pages: int = 500
     chars: int = 1_000_000
     file_mb: int = 50  # size of the file on disk
-    inflated_mb: int = 32  # what a PDF's compressed streams (other than images) expand to
+    inflated_mb: int = 16  # what a PDF's compressed streams (other than images) expand to
 
     def __post_init__(self) -> None:
         for name in ("pages", "chars", "file_mb", "inflated_mb"):
@@ -403,7 +403,7 @@ def _inflated_count(buf: bytes, room: int) -> int | None:
             n += len(out)
             if n > room:
                 return None
-            if not d.unconsumed_tail:
+            if d.eof or not d.unconsumed_tail or not out:
                 break
             out = d.decompress(d.unconsumed_tail, 1 << 20)
     except zlib.error:
