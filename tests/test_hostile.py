@@ -96,7 +96,7 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 180, env: dict | N
         **kw) -> subprocess.CompletedProcess:
     full_env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": "200"} | (env or {})
     full_env.pop("OFSTED_NLP_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "ofsted_nlp.cli", *args], capture_output=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "ofsted_nlp.cli", *args], check=False, capture_output=True, cwd=cwd,
                           env=full_env, timeout=timeout, preexec_fn=_cap_memory, **kw)
 
 
@@ -205,7 +205,7 @@ def test_special_files_are_not_read(tmp_path, kind):
     code = "import sys\nfrom ofsted_nlp import read_letter, OfstedReadError\ntry:\n    read_letter(sys.argv[1])\n" \
            "except OfstedReadError as e:\n    print(e)\n"
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, timeout=60,
+        done = subprocess.run([sys.executable, "-c", code, str(path)], check=False, capture_output=True, timeout=60,
                               env=os.environ | {"PYTHONPATH": str(REPO)}, preexec_fn=_cap_memory)
     except subprocess.TimeoutExpired:
         pytest.fail(f"reading {kind} did not return within 60 s")
