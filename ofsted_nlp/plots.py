@@ -25,7 +25,7 @@ def _theme_labels() -> list[str]:
 
 
 def _atomic(path: Path):
-    from .commands._common import atomic_path
+    from .outputs import atomic_path
 
     return atomic_path(Path(path))
 
