@@ -26,10 +26,6 @@ SUFFIXES = (".txt", ".pdf")
 MAX_DEPTH = 64
 
 
-class UnsupportedInput(ValueError):
-    """A file named explicitly that is not ``.txt`` or ``.pdf`` (a usage error)."""
-
-
 @dataclass
 class Inputs:
     """What to read, and one line for each path that will not be read."""
@@ -37,6 +33,7 @@ class Inputs:
     files: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # could not be read: the run reports a failure
     skipped: list[str] = field(default_factory=list)  # not documents (ofsted-nlp's own tables): noted only
+    clashes: list[Path] = field(default_factory=list)  # files in ``exclude`` that are documents to read
 
 
 def _is_hidden(name: str) -> bool:
@@ -118,11 +115,14 @@ def find_inputs(paths: Sequence[Path | str], exclude: Iterable[Path | str] = (),
                 max_depth: int = MAX_DEPTH) -> Inputs:
     """Files to read, in the order given; folders are searched recursively, sorted.
 
-    A file named explicitly with another extension than ``.txt``/``.pdf``
-    raises :class:`UnsupportedInput`. Everything else that cannot be read is
-    a line in ``problems`` (the run goes on with the others); ofsted-nlp's own
-    tables are lines in ``skipped``; ``exclude`` (the command's outputs) is
-    left out silently. The same file given twice is read once.
+    Every path that cannot be read (missing, a special file, a symlink loop, an
+    unreadable or too deeply nested folder, a file named explicitly with
+    another extension than ``.txt``/``.pdf``) is a line in ``problems`` (the
+    run goes on with the others); ofsted-nlp's own
+    tables are lines in ``skipped``. A file in ``exclude`` (the command's
+    outputs) is left out silently if it is one of ofsted-nlp's tables, else it
+    is in ``clashes``: the caller should refuse to replace a document it was
+    asked to read. The same file given twice is read once.
     """
     found = Inputs()
     seen: set[tuple[int, int] | str] = set()
@@ -147,9 +147,9 @@ def find_inputs(paths: Sequence[Path | str], exclude: Iterable[Path | str] = (),
                 notes.append(_line(p, "no .txt or .pdf files in this folder"))
         else:
             if p.suffix.lower() not in SUFFIXES:
-                raise UnsupportedInput(f"{printable(p)}: unsupported file type "
-                                       f"{printable(p.suffix) or '(no extension)'!r}; "
-                                       "expected .txt or .pdf files or folders")
+                found.problems.append(_line(p, f"unsupported file type {printable(p.suffix) or '(no extension)'!r}; "
+                                               "expected .txt or .pdf files or folders"))
+                continue
             kind = special_kind(st.st_mode)
             if kind:
                 found.problems.append(_line(p, f"is {kind}, not a regular file; not read"))
@@ -159,10 +159,14 @@ def find_inputs(paths: Sequence[Path | str], exclude: Iterable[Path | str] = (),
             key = _identity(c)
             if key is None:
                 key = str(c)
-            if key in seen or key in excluded:
+            if key in seen:
                 continue
             seen.add(key)
             own = _own_output(c)
+            if key in excluded:
+                if not own:  # an output that would replace a document given to read
+                    found.clashes.append(c)
+                continue
             if own:
                 found.skipped.append(_line(c, f"a {own} written by ofsted-nlp, not an Ofsted document; skipped"))
                 continue

@@ -43,6 +43,10 @@ def matrix(
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
     trust_pickle: _common.TrustPickleOpt = False,
+    max_pages: _common.MaxPagesOpt = _common.DEFAULT_LIMITS.pages,
+    max_chars: _common.MaxCharsOpt = _common.DEFAULT_LIMITS.chars,
+    max_file_mb: _common.MaxFileMbOpt = _common.DEFAULT_LIMITS.file_mb,
+    max_inflated_mb: _common.MaxInflatedMbOpt = _common.DEFAULT_LIMITS.inflated_mb,
 ) -> None:
     """Compare authorities (or documents) theme by theme.
 
@@ -58,6 +62,7 @@ def matrix(
     if output is not None and plot is not None and output.resolve() == plot.resolve():
         raise _common.UsageError("--output and --plot name the same file")
     jobs = _common.check_jobs(jobs)
+    limits = _common.limits(max_pages, max_chars, max_file_mb, max_inflated_mb)
     for option, path in (("--output", output), ("--plot", plot)):
         if path is not None:
             _common.check_output(path, option)
@@ -69,7 +74,7 @@ def matrix(
             rows.extend((read[0], themes, polarity) for themes, polarity in result.rows)
             read[0] += 1
 
-        batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True, trust_pickle=trust_pickle)
+        batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True, trust_pickle=trust_pickle, limits=limits)
         import pandas as pd
 
         from ..matrix import theme_matrix
