@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional, Seque
 
 import typer
 
+from ..errors import printable
 from ..reading import Limits  # standard library only at import
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,7 +170,7 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
     CommandError (exit 2) when no file is found or none can be read, and
     UsageError for a file named explicitly that is not .txt or .pdf.
     """
-    from ..errors import printable
+    from .. import interrupts
     from ..pipeline import SUFFIXES, find_documents, tag_files
 
     for p in paths:
@@ -200,6 +201,7 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
                            disable=not stderr_is_tty(), leave=False)
     try:
         for res in tag_files([str(f) for f in inputs.files], loaded, jobs, compact, limits=limits):
+            interrupts.check()
             for msg in res.messages:
                 if msg not in shown:
                     shown.add(msg)
@@ -232,7 +234,20 @@ def output_file(path: Path) -> Iterator[Path]:
         with atomic_path(path) as tmp:
             yield tmp
     except OSError as exc:
-        raise CommandError(f"{path}: cannot be written ({exc.strerror or exc}); nothing written") from None
+        raise CommandError(f"{printable(path)}: cannot be written ({exc.strerror or exc}); nothing written") from None
+
+
+@contextmanager
+def output_files(paths: Sequence[Path]) -> Iterator[list[Path]]:
+    """:func:`ofsted_nlp.outputs.atomic_paths` for a command's outputs: all written or none; a failure is one line."""
+    from ..outputs import atomic_paths
+
+    try:
+        with atomic_paths(paths) as tmps:
+            yield tmps
+    except OSError as exc:
+        where = f"{printable(exc.filename)}: " if getattr(exc, "filename", None) else ""
+        raise CommandError(f"{where}cannot be written ({exc.strerror or exc}); nothing written") from None
 
 
 def write_output(path: Path, write: Callable[[Path], object]) -> None:
@@ -243,6 +258,9 @@ def write_output(path: Path, write: Callable[[Path], object]) -> None:
 
 def write_stdout(data: str, binary: bool = True) -> None:
     """Write all of ``data`` to stdout at once; a closed pipe (``| head``) ends quietly."""
+    from .. import interrupts
+
+    interrupts.check()
     if sys.stdout is None:  # started with standard output closed (``>&-``)
         raise CommandError("standard output is closed; nothing written (give --output FILE)")
     try:
@@ -277,8 +295,12 @@ def command_errors() -> Iterator[None]:
     except (typer.Exit, typer.Abort, ClickException, SystemExit):
         raise
     except KeyboardInterrupt:
-        say("interrupted; nothing written")
-        raise typer.Exit(130) from None
+        from .. import interrupts
+
+        if not interrupts.said():
+            interrupts.mark_said()
+            say(f"{interrupts.describe()}; nothing written")
+        raise typer.Exit(interrupts.exit_code(130)) from None
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         say(f"{where}{exc.strerror or exc}")

@@ -67,43 +67,43 @@ def matrix(
         if path is not None:
             _common.check_output(path, option)
     with _common.command_errors():
-        rows: list[tuple] = []  # (document number, themes, polarity): all a matrix needs of a finding
-        read = [0]
+        # Both outputs are checked and given their temporary files before any work, and written together:
+        # both or neither.
+        files = [p for p in (plot, output) if p is not None]
+        with _common.output_files(files) as tmps:
+            where = dict(zip(files, tmps))
+            rows: list[tuple] = []  # (document number, themes, polarity): all a matrix needs of a finding
+            read = [0]
 
-        def keep(result) -> None:
-            rows.extend((read[0], themes, polarity) for themes, polarity in result.rows)
-            read[0] += 1
+            def keep(result) -> None:
+                rows.extend((read[0], themes, polarity) for themes, polarity in result.rows)
+                read[0] += 1
 
-        batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True, trust_pickle=trust_pickle, limits=limits)
-        import pandas as pd
+            batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True,
+                                      trust_pickle=trust_pickle, limits=limits)
+            import pandas as pd
 
-        from ..matrix import theme_matrix
+            from ..matrix import theme_matrix
+            from ..pipeline import DOCUMENT_COLUMNS
 
-        from ..pipeline import DOCUMENT_COLUMNS
+            documents = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
+            findings = documents.iloc[[r[0] for r in rows]].reset_index(drop=True)
+            findings["themes"] = [r[1] for r in rows]
+            findings["polarity"] = [r[2] for r in rows]
+            table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
+            counts = theme_matrix(findings, value="count", by=by.value, documents_read=documents)
+            if plot is not None:
+                from .. import plots
 
-        documents = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
-        findings = documents.iloc[[r[0] for r in rows]].reset_index(drop=True)
-        findings["themes"] = [r[1] for r in rows]
-        findings["polarity"] = [r[2] for r in rows]
-        table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
-        counts = theme_matrix(findings, value="count", by=by.value, documents_read=documents)
-        # Everything is computed before anything is written; each file is written whole.
-        if plot is not None:
-            from .. import plots
-
-            draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
-            try:
-                draw(counts, plot)
-            except OSError as exc:
-                raise _common.CommandError(f"{plot}: cannot be written ({exc.strerror or exc}); nothing written") from None
+                draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
+                draw(counts, where[plot])
+            if output is not None:
+                if output.suffix.lower() == ".csv":
+                    table.to_csv(where[output], index=False, lineterminator="\n")
+                else:
+                    _write_xlsx(table, where[output])
         if output is None:
             _common.write_stdout(matrix_text(table), binary=False)
-        else:
-            with _common.output_file(output) as tmp:
-                if output.suffix.lower() == ".csv":
-                    table.to_csv(tmp, index=False, lineterminator="\n")
-                else:
-                    _write_xlsx(table, tmp)
         if _common.stderr_is_tty():
             written = [str(p) for p in (output, plot) if p is not None]
             if written:
