@@ -87,6 +87,7 @@ def main() -> None:
             interrupts.mark_said()
             _say(f"{interrupts.describe()}; nothing written")
         code = interrupts.exit_code(130)
+        interrupts.ignore()  # all is cleaned up: a further signal must not kill the exit with a traceback
     sys.exit(code if isinstance(code, int) else 0)
 
 

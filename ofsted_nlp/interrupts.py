@@ -59,6 +59,15 @@ def install() -> None:
             pass
 
 
+def ignore() -> None:
+    """Ignore these signals from now on (the process is exiting, its clean-up done)."""
+    for signum in SIGNALS:
+        try:
+            signal.signal(signum, signal.SIG_IGN)
+        except (ValueError, OSError):  # pragma: no cover
+            pass
+
+
 def received() -> int | None:
     """The first signal received, if any."""
     return _received[0] if _received else None

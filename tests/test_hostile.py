@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import re
 import resource
+import shutil
+import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -19,6 +22,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import REPO, seed
 
 from ofsted_nlp import OfstedReadError, read_letter
@@ -273,10 +278,6 @@ def test_million_character_paragraph(tmp_path):
 
 # --------------------------------------------------------------------------- property: the reader never breaks
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp1252", "latin-1", "ascii"]
 
 
@@ -352,3 +353,448 @@ def test_mutated_pdfs(tmp_path_factory, base_pdf, edits):
     path = tmp_path_factory.mktemp("pdf") / "doc.pdf"
     path.write_bytes(bytes(data))
     _read_bounded(path)
+
+
+# =========================================================================== the command line
+
+EVIL_NAME = "e\x1b[2Jvil.txt"  # a file name that would clear a terminal
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> dict:
+    """One folder with an odd case of each kind beside good letters, tagged once:
+    ``tag d --jobs 1000 --max-pages 1 -o out.csv``."""
+    root = tmp_path_factory.mktemp("hostile")
+    d = root / "d"
+    d.mkdir()
+    shutil.copy(seed("003"), d / "good.txt")
+    shutil.copy(seed("001"), os.fsdecode(bytes(d) + b"/caf\xe9.txt"))  # a Windows-1252 name: not UTF-8
+    shutil.copy(seed("002"), d / EVIL_NAME)
+    (d / "utf16.txt").write_bytes(seed("004").read_text(encoding="utf-8").encode("utf-16"))
+    (d / "escapes.txt").write_text(seed("000").read_text(encoding="utf-8").replace(
+        "Dear", ESCAPES + "Dear", 1).replace("Hackney", "Hack\x1b]0;pwned\x07ney"), encoding="utf-8")
+    os.mkfifo(d / "fifo.txt")
+    (d / "zero.txt").symlink_to("/dev/zero")
+    (d / "loop.txt").symlink_to("loop.txt")
+    deep = d / "deep"
+    deep.mkdir()
+    here = os.getcwd()
+    try:
+        os.chdir(deep)
+        for _ in range(1200):
+            os.mkdir("n")
+            os.chdir("n")
+        Path("inner.txt").write_bytes(seed("003").read_bytes())
+    finally:
+        os.chdir(here)
+    (d / "bomb.pdf").write_bytes(bomb_pdf(40))
+    (d / "no-pages.pdf").write_bytes(make_pdf(b"", pages=0))
+    (d / "two-pages.pdf").write_bytes(make_pdf(text_content("Social workers visit children.\n" * 30), pages=2))
+    filler = "Inspectors saw that social workers visit children often. " * 18_000
+    (d / "long.txt").write_text(seed("003").read_text(encoding="utf-8").replace("Since the last", filler, 1),
+                                encoding="utf-8")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = cli("tag", str(d), "--jobs", "1000", "--max-pages", "1", "-o", str(root / "out.csv"), cwd=root)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    import csv
+
+    with open(root / "out.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {"root": root, "d": d, "done": done, "lines": lines_of(done.stderr), "rows": rows,
+            "peak_mb": peak_mb if peak_mb > before / 1024 else None,
+            "out": (root / "out.csv").read_bytes()}
+
+
+HOSTILE_CASES = {
+    # item: (file, cause)
+    "1 symlink loop": ("loop.txt", "symlink loop"),
+    "1 deep nesting": ("deep/n/n/n", "folder nested more than 64 deep; not searched"),
+    "2 FIFO": ("fifo.txt", "is a FIFO (named pipe), not a regular file; not read"),
+    "2 symlink to /dev/zero": ("zero.txt", "is a character device, not a regular file; not read"),
+    "3 decompression bomb": ("bomb.pdf", "over the size limit (its compressed streams expand to more than 16 MB"),
+    "3 page limit raised or lowered by option": ("two-pages.pdf", "over the page limit (2 pages; the limit is 1, "
+                                                 "--max-pages raises it)"),
+    "3 million-character paragraph": ("long.txt", "over the character limit"),
+    "6 zero-page PDF": ("no-pages.pdf", "PDF has no pages"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_CASES))
+def test_each_odd_file_is_one_line_and_the_rest_are_tagged(hostile, case):
+    name, cause = HOSTILE_CASES[case]
+    lines = assert_clean_stderr(hostile["done"].stderr)
+    line = line_for(lines, f"/d/{name}")
+    assert cause in line, line
+    assert hostile["done"].returncode == 1
+    documents = {r["document"] for r in hostile["rows"]}
+    assert {"good", "caf\\xe9", "e\\x1b[2Jvil", "utf16", "escapes"} <= documents, documents
+
+
+def test_jobs_are_capped_at_the_cpus(hostile):
+    """Item 3: --jobs 1000 runs on the CPUs there are, with one line saying so."""
+    lines = assert_clean_stderr(hostile["done"].stderr)
+    line = line_for(lines, "--jobs 1000")
+    assert re.fullmatch(r"ofsted-nlp: warning: --jobs 1000 is more than the \d+ CPUs this process may use; "
+                        r"using \d+", line)
+
+
+def test_names_that_are_not_utf8_or_hold_escapes_are_written_escaped(hostile):
+    """Items 1 and 6: such a name is written escaped (never dropped), in the table and in messages."""
+    rows = hostile["rows"]
+    assert sum(r["document"] == "caf\\xe9" for r in rows) == len(read_letter(seed("001")).findings)
+    assert sum(r["document"] == "e\\x1b[2Jvil" for r in rows) == len(read_letter(seed("002")).findings)
+
+
+def test_nothing_printed_carries_control_characters(hostile):
+    """Item 6: escape sequences in a document's text or name reach neither the output nor stderr."""
+    assert b"\x1b" not in hostile["out"] and b"\x07" not in hostile["out"]
+    assert b"pwned" not in hostile["out"]
+    assert any(r["document"] == "escapes" and r["la_name"] == "Hackney" for r in hostile["rows"])
+    assert b"\x1b" not in hostile["done"].stderr
+
+
+def test_peak_memory_stays_under_1_gb(hostile):
+    """Item 3: the bomb and the long document are refused without any process passing 1 GB."""
+    if hostile["peak_mb"] is None:
+        pytest.skip("an earlier child process of this session used more; the peak cannot be told apart")
+    assert hostile["peak_mb"] < 1024, hostile["peak_mb"]
+
+
+def test_raised_character_limit_reads_a_million_character_paragraph(tmp_path):
+    """Item 3: with --max-chars raised, the million-character paragraph is tagged (not spaCy's E088),
+    with every process under 1 GB."""
+    path = tmp_path / "long.txt"
+    filler = "Inspectors saw that social workers visit children often. " * 18_000
+    path.write_text(seed("003").read_text(encoding="utf-8").replace("Since the last", filler, 1), encoding="utf-8")
+    done = cli("tag", str(path), "--max-chars", "2000000", "-f", "jsonl")
+    assert_clean_stderr(done.stderr)
+    assert done.returncode == 0
+    assert done.stdout.count(b"visit children often") >= 18_000
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 < 1024
+
+
+def test_special_file_named_explicitly(tmp_path):
+    """Item 2: ``tag z.txt`` with z.txt a symlink to /dev/zero: one line, exit 2, at once."""
+    (tmp_path / "z.txt").symlink_to("/dev/zero")
+    done = cli("tag", "z.txt", cwd=tmp_path, timeout=60)
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert lines[0] == "ofsted-nlp: z.txt: is a character device, not a regular file; not read"
+
+
+def test_xlsx_with_a_name_that_is_not_utf8_reopens(tmp_path):
+    """Item 1: the workbook opens again in openpyxl, the name escaped in it."""
+    import openpyxl
+
+    d = tmp_path / "d"
+    d.mkdir()
+    shutil.copy(seed("001"), os.fsdecode(bytes(d) + b"/caf\xe9.txt"))
+    shutil.copy(seed("003"), d / "good.txt")
+    done = cli("tag", "d", "-o", "o.xlsx", cwd=tmp_path)
+    assert_clean_stderr(done.stderr)
+    assert done.returncode == 0
+    sheet = openpyxl.load_workbook(tmp_path / "o.xlsx", read_only=True).active
+    documents = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert set(documents) == {"caf\\xe9", "good"}
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def _seed_copies(folder: Path, n: int) -> None:
+    folder.mkdir()
+    seeds = sorted(p for p in (REPO / "data" / "letters").glob("*.txt"))
+    for i in range(n):
+        shutil.copy(seeds[i % len(seeds)], folder / f"{i:03d}_{seeds[i % len(seeds)].name}")
+
+
+def _marked(tag: str) -> list[int]:
+    """Processes whose environment carries ``OFSTED_TEST_RUN=tag`` (the command and its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if f"OFSTED_TEST_RUN={tag}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+@pytest.mark.slow
+def test_a_killed_worker_costs_at_most_its_file(tmp_path):
+    """Item 1: a worker killed with --jobs 2 does not sink the batch: its documents are read again (one that
+    kills its worker again is the one reported), the rest are written."""
+    _seed_copies(tmp_path / "d", 40)
+    env = os.environ | {"PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli", "tag", "d", "--jobs", "2", "-o", "o.csv"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    workers = _children(proc.pid)
+    assert workers, "no worker processes started"
+    os.kill(workers[-1], signal.SIGKILL)
+    out, err = proc.communicate(timeout=300)
+    lines = assert_clean_stderr(err)
+    assert proc.returncode in (0, 1), lines
+    assert len(lines) == (proc.returncode == 1)
+    assert all("the process reading it died" in line for line in lines), lines
+    import csv
+
+    with open(tmp_path / "o.csv", encoding="utf-8", newline="") as fh:
+        documents = {r["document"] for r in csv.DictReader(fh)}
+    assert len(documents) == 40 - len(lines)
+
+
+# --------------------------------------------------------------------------- 4: outputs
+
+
+def test_output_to_a_device_is_written_through(tmp_path):
+    """Item 4: ``-o n`` with n a character device (as /dev/null) writes to it; n stays a device."""
+    node = tmp_path / "n"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("mknod needs root")
+    done = cli("tag", str(seed("003")), "-f", "csv", "-o", str(node))
+    assert_clean_stderr(done.stderr)
+    assert done.returncode == 0
+    assert stat.S_ISCHR(os.lstat(node).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["n"]
+
+
+def test_output_to_a_fifo_is_written_through(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    import threading
+
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    done = cli("tag", str(seed("003")), "-o", str(fifo))
+    reader.join(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert received and received[0].startswith(b"document,") and received[0].count(b"\n") > 60
+
+
+def test_output_through_a_symlink_replaces_its_target(tmp_path):
+    target = tmp_path / "real" / "findings.csv"
+    target.parent.mkdir()
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    done = cli("tag", str(seed("003")), "-o", str(link))
+    assert done.returncode == 0, done.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text().startswith("document,")
+    assert sorted(p.name for p in target.parent.iterdir()) == ["findings.csv"]
+
+
+def test_output_to_a_block_device_is_refused(tmp_path):
+    node = tmp_path / "disk.csv"
+    try:
+        os.mknod(node, 0o600 | stat.S_IFBLK, os.makedev(7, 200))
+    except (PermissionError, OSError):
+        pytest.skip("mknod needs root")
+    done = cli("tag", str(seed("003")), "-o", str(node))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert lines == [f"ofsted-nlp: {node}: cannot be written (is a block device; an output does not replace it); "
+                     "nothing written"]
+    assert stat.S_ISBLK(os.lstat(node).st_mode)
+
+
+def test_matrix_writes_all_its_outputs_or_none(tmp_path):
+    """Item 4: ``matrix -o <unwritable> --plot p.html`` leaves p.html as it was."""
+    plot = tmp_path / "p.html"
+    plot.write_text("earlier plot")
+    done = cli("matrix", str(seed("003")), "-o", "/proc/ofsted-hostile.csv", "--plot", str(plot))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert len(lines) == 1 and lines[0].startswith("ofsted-nlp: ") and "nothing written" in lines[0]
+    assert plot.read_text() == "earlier plot"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html"]
+
+
+def test_own_output_in_the_input_folder_is_skipped(tmp_path):
+    """Item 4: a table written into the folder read is not read back as a letter on the next run."""
+    d = tmp_path / "d"
+    _seed_copies(d, 2)
+    first = cli("tag", "d", "-o", "d/run1.txt", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    table = (d / "run1.txt").read_bytes()
+    second = cli("tag", "d", "-o", "run2.csv", cwd=tmp_path)
+    lines = assert_clean_stderr(second.stderr)
+    assert second.returncode == 0
+    assert lines == ["ofsted-nlp: warning: d/run1.txt: a findings table written by ofsted-nlp, not an Ofsted "
+                     "document; skipped"]
+    import csv
+
+    with open(tmp_path / "run2.csv", encoding="utf-8", newline="") as fh:
+        documents = {r["document"] for r in csv.DictReader(fh)}
+    assert documents == {p.stem for p in d.iterdir() if p.name != "run1.txt"}
+    assert (d / "run1.txt").read_bytes() == table
+
+
+def test_output_that_is_an_input_is_refused_clearly(tmp_path):
+    """Item 4: ``-o`` naming one of the inputs: one line saying so, exit 2, the input untouched."""
+    letter = tmp_path / "letter.txt"
+    shutil.copy(seed("003"), letter)
+    done = cli("tag", str(letter), "-o", str(letter))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert lines == [f"ofsted-nlp: {letter} is one of the files to read; writing the output there would replace it: "
+                     f"choose another output file (see 'ofsted-nlp tag --help')"]
+    assert letter.read_bytes() == seed("003").read_bytes()
+
+
+# --------------------------------------------------------------------------- 5: interruption
+
+SIGNAL_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}
+SIGNAL_WORDS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated", signal.SIGHUP: "hung up"}
+
+
+@pytest.fixture(scope="module")
+def many_letters(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("many")
+    _seed_copies(root / "d", 120)
+    return root / "d"
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(str(p) for p in folder.rglob("*") if p.suffix in (".part", ".tmp") or ".part" in p.name)
+
+
+def _signal_run(tmp_path: Path, many_letters: Path, signum: int, when: float | str, twice: bool = False):
+    tag = f"{os.getpid()}-{signum}-{when}-{twice}-{time.monotonic_ns()}"
+    env = os.environ | {"PYTHONPATH": str(REPO), "OFSTED_TEST_RUN": tag}
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "findings.csv").write_text("earlier output\n")
+    proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli", "tag", str(many_letters), "--jobs", "2",
+                             "-o", str(out / "findings.csv")], cwd=out, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    if when == "workers":
+        deadline = time.monotonic() + 120
+        while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+        time.sleep(0.5)
+    else:
+        time.sleep(float(when))
+    # Ctrl-C and a hang-up go to the whole process group (as from a terminal); SIGTERM to the command.
+    send = (lambda s: os.killpg(proc.pid, s)) if signum != signal.SIGTERM else (lambda s: proc.send_signal(s))
+    send(signum)
+    if twice:
+        time.sleep(0.1)
+        send(signum)
+    _, err = proc.communicate(timeout=120)
+    time.sleep(0.3)
+    return proc.returncode, err, out, _marked(tag)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"])
+@pytest.mark.parametrize("when", ["0.3", "1.5", "workers"])
+def test_signals_leave_nothing_behind(tmp_path, many_letters, signum, when):
+    """Item 5: at any point, the signal's exit code, one line, the earlier output intact, no .part,
+    no process left."""
+    code, err, out, alive = _signal_run(tmp_path, many_letters, signum, when)
+    lines = assert_clean_stderr(err)
+    assert code == SIGNAL_CODES[signum], (code, lines)
+    assert lines == [f"ofsted-nlp: {SIGNAL_WORDS[signum]}; nothing written"], lines
+    assert (out / "findings.csv").read_text() == "earlier output\n"
+    assert _leftovers(out) == []
+    assert alive == []
+
+
+@pytest.mark.slow
+def test_double_ctrl_c_with_workers_is_quiet(tmp_path, many_letters):
+    """Item 5: two Ctrl-C in quick succession with --jobs 2: no worker traceback, one line, nothing left."""
+    code, err, out, alive = _signal_run(tmp_path, many_letters, signal.SIGINT, "workers", twice=True)
+    lines = assert_clean_stderr(err)
+    assert code == 130 and lines == ["ofsted-nlp: interrupted; nothing written"], lines
+    assert (out / "findings.csv").read_text() == "earlier output\n"
+    assert _leftovers(out) == [] and alive == []
+
+
+def test_saving_outputs_interrupted_leaves_no_temporary_file(tmp_path):
+    """Item 5: a signal while outputs are being written (as train's save_model does) leaves no .part/.tmp
+    and the earlier files as they were."""
+    (tmp_path / "a.npz").write_text("earlier model")
+    code = ("import sys, time\nfrom ofsted_nlp import interrupts\nfrom ofsted_nlp.outputs import atomic_paths\n"
+            "interrupts.install()\n"
+            "with atomic_paths(['a.npz', 'a.json', 'a.md']) as tmps:\n"
+            "    for t in tmps:\n        t.write_text('new')\n"
+            "    print('writing', flush=True)\n    time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=os.environ | {"PYTHONPATH": str(REPO)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"writing\n"
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz"]
+    assert (tmp_path / "a.npz").read_text() == "earlier model"
+
+
+# --------------------------------------------------------------------------- 6: messages
+
+
+def test_closed_stdout_is_one_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "ofsted_nlp.cli", "tag", str(seed("003")), "-f", "csv"],
+                          check=False, capture_output=False, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                          env=os.environ | {"PYTHONPATH": str(REPO)}, timeout=180, preexec_fn=lambda: os.close(1))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert lines == ["ofsted-nlp: standard output is closed; nothing written (give --output FILE)"]
+
+
+def test_model_card_that_is_not_an_object(tmp_path):
+    from ofsted_nlp.model import DEFAULT_MODEL
+
+    model = tmp_path / "m.npz"
+    shutil.copy(DEFAULT_MODEL, model)
+    (tmp_path / "m.json").write_text("[1, 2, 3]\n")
+    done = cli("tag", str(seed("003")), "-m", str(model))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert lines == [f"ofsted-nlp: {tmp_path / 'm.json'}: not a model card (its JSON is not an object)"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["tag", "--jobs", "0", "x.txt"], "Invalid value for '--jobs'"),
+    (["tag"], "Missing argument 'PATH'"),
+    (["matrix", "x.txt", "-o", "m.txt"], "use a .csv or .xlsx file"),
+    (["tag", "x.txt", "--max-pages", "0"], "Invalid value for '--max-pages'"),
+])
+def test_usage_errors_take_one_line(tmp_path, args, message):
+    done = cli(*args, cwd=tmp_path, timeout=60)
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert len(lines) == 1 and message in lines[0] and lines[0].endswith(f"(see 'ofsted-nlp {args[0]} --help')")
+
+
+def test_unreadable_subfolder_is_reported(tmp_path, monkeypatch):
+    """Item 6: a subfolder that cannot be listed is one line, not skipped silently (simulated: as root
+    every folder can be read)."""
+    from ofsted_nlp.pipeline import find_documents
+
+    (tmp_path / "locked").mkdir()
+    shutil.copy(seed("003"), tmp_path / "locked" / "hidden-letter.txt")
+    shutil.copy(seed("001"), tmp_path / "open.txt")
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = find_documents([tmp_path])
+    assert [p.name for p in found.files] == ["open.txt"]
+    assert found.problems == [f"{tmp_path / 'locked'}: folder cannot be read (Permission denied); skipped"]
