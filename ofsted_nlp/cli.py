@@ -64,11 +64,11 @@ def main() -> None:
             code = 2
         else:
             where = ctx.command_path if ctx is not None else "ofsted-nlp"
-            _say(f"{exc.format_message()} (see '{where} --help')")
-            code = exc.exit_code
+            _say(f"{exc.format_message()} (see '{where} --help')")  # type: ignore[attr-defined]
+            code = getattr(exc, "exit_code", 2)
     except ClickException as exc:
-        _say(exc.format_message())
-        code = exc.exit_code
+        _say(exc.format_message())  # type: ignore[attr-defined]
+        code = getattr(exc, "exit_code", 1)
     except (KeyboardInterrupt, typer.Abort):
         code = 130
     except BrokenPipeError:

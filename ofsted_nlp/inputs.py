@@ -126,11 +126,11 @@ def find_inputs(paths: Sequence[Path | str], exclude: Iterable[Path | str] = (),
     """
     found = Inputs()
     seen: set[tuple[int, int] | str] = set()
-    excluded = set()
+    excluded: set[tuple[int, int] | str] = set()
     for e in exclude:
-        key = _identity(Path(e))
-        if key is not None:
-            excluded.add(key)
+        ident = _identity(Path(e))
+        if ident is not None:
+            excluded.add(ident)
     notes: list[str] = []
     for given in paths:
         p = Path(given)
@@ -156,9 +156,7 @@ def find_inputs(paths: Sequence[Path | str], exclude: Iterable[Path | str] = (),
                 continue
             candidates = [p]
         for c in candidates:
-            key = _identity(c)
-            if key is None:
-                key = str(c)
+            key = _identity(c) or str(c)
             if key in seen:
                 continue
             seen.add(key)

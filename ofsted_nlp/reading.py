@@ -365,8 +365,9 @@ def inflated_size(data: bytes, limit: int) -> int | None:
 
 def _decoded_size(raw: bytes, filters: list[bytes], room: int) -> int | None:
     """Size of ``raw`` after its filters, or None if it passes ``room``."""
-    buf = raw
+    buf: bytes | None = raw
     for k, name in enumerate(filters):
+        assert buf is not None
         last = k == len(filters) - 1
         if name in (b"FlateDecode", b"Fl"):
             if last:
@@ -390,7 +391,7 @@ def _decoded_size(raw: bytes, filters: list[bytes], room: int) -> int | None:
             return len(buf)
         if buf is None or len(buf) > room:
             return None
-    return len(buf)
+    return len(buf) if buf is not None else None
 
 
 def _inflated_count(buf: bytes, room: int) -> int | None:
