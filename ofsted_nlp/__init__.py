@@ -30,6 +30,11 @@ __all__ = [
     "Finding",
     "Section",
     "OfstedReadError",
+    "Limits",
+    "set_limits",
+    "get_limits",
+    "find_inputs",
+    "printable",
     "load_model",
     "OfstedModel",
     "ModelError",
@@ -59,6 +64,11 @@ _WHERE = {
     "Finding": "letter",
     "Section": "letter",
     "OfstedReadError": "errors",
+    "Limits": "reading",
+    "set_limits": "reading",
+    "get_limits": "reading",
+    "find_inputs": "inputs",
+    "printable": "errors",
     "load_model": "model",
     "OfstedModel": "model",
     "ModelError": "errors",
@@ -84,7 +94,9 @@ _WHERE = {
 
 if TYPE_CHECKING:  # pragma: no cover
     from .authorities import Authority, find_authority
-    from .errors import ModelError, OfstedReadError
+    from .errors import ModelError, OfstedReadError, printable
+    from .inputs import find_inputs
+    from .reading import Limits, get_limits, set_limits
     from .evidence import kwic
     from .explain import explain_sentence, theme_terms
     from .letter import Finding, Letter, Section, read_letter

@@ -84,9 +84,33 @@ class Block:
     page: int
 
 
+# Control characters (escape sequences could set a terminal's title or clear its screen when a
+# finding is printed), DEL, C1 controls and bidirectional overrides: never part of a letter's text.
+# Tab, newline and carriage return are kept (lines are split on them; tabs become spaces).
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+")
+
+
+# Whole terminal escape sequences, so that no visible remnant ("]0;title", "[2J") is left:
+# CSI (ESC [ or 0x9b) ... final byte; OSC, DCS, PM, APC (ESC ] P ^ _) ... BEL or ST (only where the
+# terminator follows, so an unterminated one costs no text); ESC and one character.
+_ESCAPE_SEQ_RE = re.compile(
+    "(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]?|(?:\x1b[\\]P^_]|[\x90\x9d\x9e\x9f])[^\x07\x1b\x9c\n]{0,512}(?:\x07|\x1b\\\\|\x9c)"
+    "|\x1b[ -~]?"
+)
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters other than tab, newline and
+    carriage return."""
+    if not _CONTROL_RE.search(text):
+        return text
+    return _CONTROL_RE.sub("", _ESCAPE_SEQ_RE.sub("", text))
+
+
 def normalise_chars(text: str) -> str:
-    """Fold ligatures, quotes and odd spaces to plain forms (keeps pdfium's soft-hyphen mark)."""
-    text = unicodedata.normalize("NFKC", text.replace(_SOFT_HYPHEN, "\x00"))
+    """Fold ligatures, quotes and odd spaces to plain forms (keeps pdfium's soft-hyphen mark);
+    drop control characters."""
+    text = unicodedata.normalize("NFKC", strip_controls(text).replace(_SOFT_HYPHEN, "\x00"))
     text = text.replace("\x00", _SOFT_HYPHEN)
     text = (
         text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')

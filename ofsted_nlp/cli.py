@@ -8,7 +8,6 @@ or pypdfium2.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
 import typer
@@ -37,34 +36,59 @@ app.command("evaluate")(evaluate)
 app.command("explain")(explain)
 
 
-def _terminated(signum, frame):  # SIGTERM: unwind like Ctrl-C so temporary outputs are removed
-    raise KeyboardInterrupt
+def _say(message: str) -> None:
+    from .errors import printable
+
+    try:
+        print(f"ofsted-nlp: {printable(' '.join(str(message).split()))}", file=sys.stderr)
+    except (OSError, ValueError, AttributeError):  # stderr closed
+        pass
 
 
 def main() -> None:
-    """Entry point of the ``ofsted-nlp`` script: no traceback reaches the user."""
+    """Entry point of the ``ofsted-nlp`` script: no traceback reaches the user, every problem is one line.
+
+    Ctrl-C, SIGTERM and SIGHUP unwind the command (:mod:`ofsted_nlp.interrupts`)
+    and exit with 128 + the signal's number; usage errors are one line and exit 2.
+    """
+    from . import interrupts
+    from .commands._common import ClickException, UsageError
+
+    interrupts.install()
     try:
-        signal.signal(signal.SIGTERM, _terminated)
-    except (ValueError, OSError):  # not the main thread
-        pass
-    try:
-        app(prog_name="ofsted-nlp")
-    except KeyboardInterrupt:
-        print("ofsted-nlp: interrupted", file=sys.stderr)
-        sys.exit(130)
+        code = app(prog_name="ofsted-nlp", standalone_mode=False)
+    except UsageError as exc:
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:  # bare command: its help, as asked
+            print(ctx.get_help(), file=sys.stderr)
+            code = 2
+        else:
+            where = ctx.command_path if ctx is not None else "ofsted-nlp"
+            _say(f"{exc.format_message()} (see '{where} --help')")  # type: ignore[attr-defined]
+            code = getattr(exc, "exit_code", 2)
+    except ClickException as exc:
+        _say(exc.format_message())  # type: ignore[attr-defined]
+        code = getattr(exc, "exit_code", 1)
+    except (KeyboardInterrupt, typer.Abort):
+        code = 130
     except BrokenPipeError:
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):
             pass
-        sys.exit(1)
+        code = 1
     except Exception as exc:  # a bug: one line, unless debugging
         if os.environ.get("OFSTED_NLP_DEBUG"):
             raise
-        message = " ".join(str(exc).split())
-        print(f"ofsted-nlp: unexpected error ({type(exc).__name__}: {message}); "
-              "set OFSTED_NLP_DEBUG=1 to see the traceback", file=sys.stderr)
-        sys.exit(2)
+        _say(f"unexpected error ({type(exc).__name__}: {exc}); set OFSTED_NLP_DEBUG=1 to see the traceback")
+        code = 2
+    if interrupts.received() is not None:  # also when the exception was swallowed on the way
+        if not interrupts.said():
+            interrupts.mark_said()
+            _say(f"{interrupts.describe()}; nothing written")
+        code = interrupts.exit_code(130)
+        interrupts.ignore()  # all is cleaned up: a further signal must not kill the exit with a traceback
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

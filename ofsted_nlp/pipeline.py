@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
+from .errors import printable
+from .inputs import SUFFIXES, Inputs, find_inputs
+from .reading import Limits, get_limits, set_limits
 from .tables import DOCUMENT_FIELDS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,7 +42,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["DocumentResult", "DOCUMENT_COLUMNS", "SUFFIXES", "find_documents", "tag_paths", "read_paths",
            "effective_jobs"]
 
-SUFFIXES = (".txt", ".pdf")
 # One record per document read: its metadata (the finding rows' document fields), where it was read
 # from and how many findings it has.
 DOCUMENT_COLUMNS = ["document", "path", *DOCUMENT_FIELDS[1:], "findings"]
@@ -75,58 +77,17 @@ def one_line(text: str) -> str:
 # --------------------------------------------------------------------------- finding documents
 
 
-@dataclass
-class Inputs:
-    files: list[Path]
-    problems: list[str]  # one-line messages for paths that cannot be read as documents
-
-
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
-def _folder_files(root: Path) -> list[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):  # does not follow symlinked folders
-        dirnames[:] = [d for d in dirnames if not _is_hidden(d)]
-        for name in filenames:
-            if not _is_hidden(name) and Path(name).suffix.lower() in SUFFIXES:
-                found.append(Path(dirpath) / name)
-    return sorted(found, key=lambda p: p.relative_to(root).parts)
-
-
 def find_documents(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> Inputs:
     """Files to read, in the order given; folders are searched recursively (sorted) for .txt and .pdf.
 
-    A path that does not exist, or a file named explicitly with another
-    extension, is returned as a problem and the rest go on. The same file given
-    twice is read once; files in ``exclude`` (a command's own outputs) are not read.
+    See :func:`ofsted_nlp.inputs.find_inputs`: a path that cannot be read
+    (missing, a special file, a symlink loop, an unreadable or too deeply
+    nested folder, a file named explicitly with another extension) is returned
+    as a problem and the rest go on; ofsted-nlp's own tables and empty folders
+    are notes in ``skipped``. The same file given twice is read once; files in
+    ``exclude`` (a command's own outputs) are not read.
     """
-    files: list[Path] = []
-    problems: list[str] = []
-    seen: set[Path] = set()
-    excluded = {Path(e).resolve() for e in exclude}
-    for p in map(Path, paths):
-        if p.is_dir():
-            candidates = _folder_files(p)
-            if not candidates:
-                problems.append(f"{p}: no .txt or .pdf files in this folder")
-        elif p.exists():
-            if p.suffix.lower() not in SUFFIXES:
-                problems.append(f"{p}: unsupported file type {p.suffix or '(no extension)'!r}; "
-                                "expected .txt or .pdf files or folders")
-                continue
-            candidates = [p]
-        else:
-            problems.append(f"{p}: no such file or folder")
-            continue
-        for c in candidates:
-            key = c.resolve()
-            if key in seen or key in excluded:
-                continue
-            seen.add(key)
-            files.append(c)
-    return Inputs(files, problems)
+    return find_inputs(list(paths), exclude=exclude)
 
 
 # --------------------------------------------------------------------------- the model in each process
@@ -187,13 +148,15 @@ def _failure(path: str, exc: BaseException) -> str:
 
     if isinstance(exc, OfstedReadError):
         return one_line(str(exc))
+    where = printable(path)
     if isinstance(exc, OSError):
-        return one_line(f"{path}: {exc.strerror or exc}")
+        return one_line(f"{where}: {exc.strerror or exc}")
     if isinstance(exc, MemoryError):
-        return f"{path}: out of memory while reading"
+        return f"{where}: out of memory while reading"
     if isinstance(exc, RecursionError):
-        return f"{path}: too deeply nested to read"
-    return one_line(f"{path}: unexpected error ({type(exc).__name__}: {exc})")  # a bug costs one file, not the batch
+        return f"{where}: too deeply nested to read"
+    # a bug costs one file, not the batch
+    return one_line(f"{where}: unexpected error ({type(exc).__name__}: {printable(str(exc))})")
 
 
 def _debug() -> bool:
@@ -210,6 +173,8 @@ def _read(path: str) -> tuple[DocumentResult, Letter | None]:
             warnings.simplefilter("always")
             letter = read_letter(path)
         _caught(result, caught)
+        # A name that is not UTF-8, or holds control characters, is written escaped wherever it goes.
+        letter.document, letter.path = printable(letter.document), printable(letter.path)
         result.document = document_record(letter)
         return result, letter
     except Exception as exc:
@@ -266,9 +231,30 @@ def _tag_chunk(paths: list[str], model: OfstedModel | None, compact: bool) -> li
 _WORKER_MODEL: list = [None]  # the model a forked worker inherited
 
 
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 def _worker_init() -> None:
-    # Ctrl-C goes to the whole process group: the parent handles it and ends the workers.
+    # Ctrl-C goes to the whole process group: the parent handles it and ends the workers. A worker
+    # ends silently on SIGTERM or SIGHUP (not with the handler it inherited, which would print a
+    # traceback), and dies with its parent, should that be killed outright.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in _SIGNALS[1:]:
+        signal.signal(signum, signal.SIG_DFL)
+    _die_with_parent()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel send this process SIGKILL when its parent dies."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
 
 
 def _worker_chunk(paths: list[str], compact: bool) -> list[DocumentResult]:
@@ -307,10 +293,16 @@ def _forked_results(paths: list[str], model: OfstedModel | None, jobs: int, comp
     isolating = False
     try:
         while queue:
-            pool = ProcessPoolExecutor(max_workers=1 if isolating else min(jobs, len(queue)), mp_context=context,
-                                       initializer=_worker_init)
+            # Signals are held while the workers are forked (each unblocks them once its handlers are set),
+            # so that none is caught by a worker with the handlers of this process.
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
             try:
+                pool = ProcessPoolExecutor(max_workers=1 if isolating else min(jobs, len(queue)),
+                                           mp_context=context, initializer=_worker_init)
                 futures = [(chunk, pool.submit(_worker_chunk, chunk, compact)) for chunk in queue]
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            try:
                 queue = []
                 for i, (chunk, future) in enumerate(futures):
                     try:
@@ -354,7 +346,8 @@ def _results(paths: list[str], model: OfstedModel | None, jobs: int, compact: bo
 
 
 def tag_paths(paths: Sequence[str | Path], model: OfstedModel | str | Path | None = None, jobs: int = 1,
-              compact: bool = False, trust_pickle: bool = False) -> Iterator[DocumentResult]:
+              compact: bool = False, trust_pickle: bool = False, limits: Limits | None = None
+              ) -> Iterator[DocumentResult]:
     """Read and tag documents, yielding one :class:`DocumentResult` per file in the order given.
 
     ``paths`` are files or folders (searched recursively for .txt and .pdf);
@@ -363,7 +356,9 @@ def tag_paths(paths: Sequence[str | Path], model: OfstedModel | str | Path | Non
     (loading it may raise :class:`~ofsted_nlp.errors.ModelError`). ``jobs``
     is an upper bound on processes (see :func:`effective_jobs`); the results
     are the same whatever it is. ``compact`` keeps only ``(themes, polarity)``
-    of each finding, all a matrix needs.
+    of each finding, all a matrix needs. ``limits`` (default: the reader's,
+    :func:`~ofsted_nlp.reading.get_limits`) bound each document's size, pages
+    and characters.
     """
     inputs = find_documents(paths)
     for problem in inputs.problems:
@@ -371,24 +366,28 @@ def tag_paths(paths: Sequence[str | Path], model: OfstedModel | str | Path | Non
     from .model import OfstedModel
 
     loaded = model if isinstance(model, OfstedModel) else cached_model(model, trust_pickle=trust_pickle)
-    yield from tag_files([str(f) for f in inputs.files], loaded, jobs, compact)
+    yield from tag_files([str(f) for f in inputs.files], loaded, jobs, compact, limits=limits)
 
 
-def tag_files(files: Sequence[str], model: OfstedModel | None, jobs: int = 1, compact: bool = False
-              ) -> Iterator[DocumentResult]:
+def tag_files(files: Sequence[str], model: OfstedModel | None, jobs: int = 1, compact: bool = False,
+              limits: Limits | None = None) -> Iterator[DocumentResult]:
     """:func:`tag_paths` for files already found, with the model already loaded (None: read only)."""
     files = [str(f) for f in files]
     batch_gc()
+    # Worker processes are forked from this one, so they read with these limits too.
+    previous = set_limits(limits or get_limits())
     try:
         yield from _results(files, model, effective_jobs(jobs, len(files)), compact)
     finally:
+        set_limits(previous)
         gc.unfreeze()
         gc.set_threshold(700, 10, 10)
 
 
-def read_paths(paths: Sequence[str | Path], jobs: int = 1) -> Iterator[DocumentResult]:
+def read_paths(paths: Sequence[str | Path], jobs: int = 1, limits: Limits | None = None
+               ) -> Iterator[DocumentResult]:
     """Read documents without tagging them: results with the document record and no rows."""
     inputs = find_documents(paths)
     for problem in inputs.problems:
         yield DocumentResult(problem.split(": ", 1)[0], error=problem)
-    yield from tag_files([str(f) for f in inputs.files], None, jobs)
+    yield from tag_files([str(f) for f in inputs.files], None, jobs, limits=limits)

@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional, Seque
 
 import typer
 
+from ..errors import printable
+from ..reading import Limits  # standard library only at import
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..pipeline import DocumentResult
 
@@ -44,6 +47,13 @@ TrustPickleOpt = Annotated[bool, typer.Option(
     "--trust-pickle", help="Load a joblib (pickle) model of an earlier version. Unpickling can run code: "
                            "only for a file you made yourself.")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")]
+# Limits on each document (ofsted_nlp.reading.Limits); a document over one is reported and skipped.
+DEFAULT_LIMITS = Limits()
+MaxPagesOpt = Annotated[int, typer.Option("--max-pages", min=1, help="Most pages a PDF may have.")]
+MaxCharsOpt = Annotated[int, typer.Option("--max-chars", min=1, help="Most characters a document may have.")]
+MaxFileMbOpt = Annotated[int, typer.Option("--max-file-mb", min=1, help="Largest file to read, in MB.")]
+MaxInflatedMbOpt = Annotated[int, typer.Option(
+    "--max-inflated-mb", min=1, help="Most a PDF's compressed streams (other than images) may expand to, in MB.")]
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
@@ -146,31 +156,39 @@ class Batch:
         return EXIT_SOME_FAILED if self.failed else EXIT_OK
 
 
+def limits(max_pages: int, max_chars: int, max_file_mb: int, max_inflated_mb: int) -> Limits:
+    """The reader's limits from the command's options."""
+    return Limits(pages=max_pages, chars=max_chars, file_mb=max_file_mb, inflated_mb=max_inflated_mb)
+
+
 def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callable[[DocumentResult], None],
               exclude: Sequence[Path] = (), desc: str = "tagging", compact: bool = False,
-              trust_pickle: bool = False) -> Batch:
+              trust_pickle: bool = False, limits: Limits | None = None) -> Batch:
     """Find, read and tag documents (:mod:`ofsted_nlp.pipeline`), passing each one read to ``sink`` in input order.
 
     Bad files and warnings are reported on stderr as they come. Raises
     CommandError (exit 2) when no file is found or none can be read, and
     UsageError for a file named explicitly that is not .txt or .pdf.
     """
+    from .. import interrupts
     from ..pipeline import SUFFIXES, find_documents, tag_files
 
     for p in paths:
         if p.is_file() and p.suffix.lower() not in SUFFIXES:
-            raise UsageError(f"{p}: unsupported file type {p.suffix or '(no extension)'!r}; "
+            raise UsageError(f"{printable(p)}: unsupported file type {printable(p.suffix) or '(no extension)'!r}; "
                              "expected .txt or .pdf files or folders")
     inputs = find_documents(paths, exclude=exclude)
+    for clash in inputs.clashes:
+        raise UsageError(f"{printable(clash)} is one of the files to read; writing the output there would replace "
+                         "it: choose another output file")
     failed = 0
+    for note in inputs.skipped:
+        warn_line(note)
     for problem in inputs.problems:
-        if problem.endswith("no .txt or .pdf files in this folder"):
-            warn_line(problem)
-        else:
-            say(problem)
-            failed += 1
+        say(problem)
+        failed += 1
     if not inputs.files:
-        raise CommandError("no .txt or .pdf files to read in " + " ".join(str(p) for p in paths))
+        raise CommandError("no .txt or .pdf files to read in " + " ".join(printable(p) for p in paths))
     loaded = load_model_once(model, trust_pickle=trust_pickle)
 
     import tqdm as tqdm_module
@@ -182,7 +200,8 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
     bar = tqdm_module.tqdm(total=len(inputs.files), desc=desc, unit="doc", file=sys.stderr,
                            disable=not stderr_is_tty(), leave=False)
     try:
-        for res in tag_files([str(f) for f in inputs.files], loaded, jobs, compact):
+        for res in tag_files([str(f) for f in inputs.files], loaded, jobs, compact, limits=limits):
+            interrupts.check()
             for msg in res.messages:
                 if msg not in shown:
                     shown.add(msg)
@@ -215,7 +234,20 @@ def output_file(path: Path) -> Iterator[Path]:
         with atomic_path(path) as tmp:
             yield tmp
     except OSError as exc:
-        raise CommandError(f"{path}: cannot be written ({exc.strerror or exc}); nothing written") from None
+        raise CommandError(f"{printable(path)}: cannot be written ({exc.strerror or exc}); nothing written") from None
+
+
+@contextmanager
+def output_files(paths: Sequence[Path]) -> Iterator[list[Path]]:
+    """:func:`ofsted_nlp.outputs.atomic_paths` for a command's outputs: all written or none; a failure is one line."""
+    from ..outputs import atomic_paths
+
+    try:
+        with atomic_paths(paths) as tmps:
+            yield tmps
+    except OSError as exc:
+        where = f"{printable(exc.filename)}: " if getattr(exc, "filename", None) else ""
+        raise CommandError(f"{where}cannot be written ({exc.strerror or exc}); nothing written") from None
 
 
 def write_output(path: Path, write: Callable[[Path], object]) -> None:
@@ -226,6 +258,11 @@ def write_output(path: Path, write: Callable[[Path], object]) -> None:
 
 def write_stdout(data: str, binary: bool = True) -> None:
     """Write all of ``data`` to stdout at once; a closed pipe (``| head``) ends quietly."""
+    from .. import interrupts
+
+    interrupts.check()
+    if sys.stdout is None:  # started with standard output closed (``>&-``)
+        raise CommandError("standard output is closed; nothing written (give --output FILE)")
     try:
         buffer = getattr(sys.stdout, "buffer", None)
         if binary and buffer is not None:
@@ -235,7 +272,10 @@ def write_stdout(data: str, binary: bool = True) -> None:
         else:
             sys.stdout.write(data)
             sys.stdout.flush()
-    except BrokenPipeError:
+    except OSError as exc:
+        if not isinstance(exc, BrokenPipeError):
+            raise CommandError(f"standard output cannot be written ({exc.strerror or exc}); nothing written "
+                               "(give --output FILE)") from None
         devnull = os.open(os.devnull, os.O_WRONLY)
         try:
             os.dup2(devnull, sys.stdout.fileno())
@@ -255,8 +295,12 @@ def command_errors() -> Iterator[None]:
     except (typer.Exit, typer.Abort, ClickException, SystemExit):
         raise
     except KeyboardInterrupt:
-        say("interrupted; nothing written")
-        raise typer.Exit(130) from None
+        from .. import interrupts
+
+        if not interrupts.said():
+            interrupts.mark_said()
+            say(f"{interrupts.describe()}; nothing written")
+        raise typer.Exit(interrupts.exit_code(130)) from None
     except OSError as exc:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         say(f"{where}{exc.strerror or exc}")

@@ -43,6 +43,10 @@ def matrix(
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
     trust_pickle: _common.TrustPickleOpt = False,
+    max_pages: _common.MaxPagesOpt = _common.DEFAULT_LIMITS.pages,
+    max_chars: _common.MaxCharsOpt = _common.DEFAULT_LIMITS.chars,
+    max_file_mb: _common.MaxFileMbOpt = _common.DEFAULT_LIMITS.file_mb,
+    max_inflated_mb: _common.MaxInflatedMbOpt = _common.DEFAULT_LIMITS.inflated_mb,
 ) -> None:
     """Compare authorities (or documents) theme by theme.
 
@@ -58,47 +62,48 @@ def matrix(
     if output is not None and plot is not None and output.resolve() == plot.resolve():
         raise _common.UsageError("--output and --plot name the same file")
     jobs = _common.check_jobs(jobs)
+    limits = _common.limits(max_pages, max_chars, max_file_mb, max_inflated_mb)
     for option, path in (("--output", output), ("--plot", plot)):
         if path is not None:
             _common.check_output(path, option)
     with _common.command_errors():
-        rows: list[tuple] = []  # (document number, themes, polarity): all a matrix needs of a finding
-        read = [0]
+        # Both outputs are checked and given their temporary files before any work, and written together:
+        # both or neither.
+        files = [p for p in (plot, output) if p is not None]
+        with _common.output_files(files) as tmps:
+            where = dict(zip(files, tmps))
+            rows: list[tuple] = []  # (document number, themes, polarity): all a matrix needs of a finding
+            read = [0]
 
-        def keep(result) -> None:
-            rows.extend((read[0], themes, polarity) for themes, polarity in result.rows)
-            read[0] += 1
+            def keep(result) -> None:
+                rows.extend((read[0], themes, polarity) for themes, polarity in result.rows)
+                read[0] += 1
 
-        batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True, trust_pickle=trust_pickle)
-        import pandas as pd
+            batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True,
+                                      trust_pickle=trust_pickle, limits=limits)
+            import pandas as pd
 
-        from ..matrix import theme_matrix
+            from ..matrix import theme_matrix
+            from ..pipeline import DOCUMENT_COLUMNS
 
-        from ..pipeline import DOCUMENT_COLUMNS
+            documents = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
+            findings = documents.iloc[[r[0] for r in rows]].reset_index(drop=True)
+            findings["themes"] = [r[1] for r in rows]
+            findings["polarity"] = [r[2] for r in rows]
+            table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
+            counts = theme_matrix(findings, value="count", by=by.value, documents_read=documents)
+            if plot is not None:
+                from .. import plots
 
-        documents = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
-        findings = documents.iloc[[r[0] for r in rows]].reset_index(drop=True)
-        findings["themes"] = [r[1] for r in rows]
-        findings["polarity"] = [r[2] for r in rows]
-        table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
-        counts = theme_matrix(findings, value="count", by=by.value, documents_read=documents)
-        # Everything is computed before anything is written; each file is written whole.
-        if plot is not None:
-            from .. import plots
-
-            draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
-            try:
-                draw(counts, plot)
-            except OSError as exc:
-                raise _common.CommandError(f"{plot}: cannot be written ({exc.strerror or exc}); nothing written") from None
+                draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
+                draw(counts, where[plot])
+            if output is not None:
+                if output.suffix.lower() == ".csv":
+                    table.to_csv(where[output], index=False, lineterminator="\n")
+                else:
+                    _write_xlsx(table, where[output])
         if output is None:
             _common.write_stdout(matrix_text(table), binary=False)
-        else:
-            with _common.output_file(output) as tmp:
-                if output.suffix.lower() == ".csv":
-                    table.to_csv(tmp, index=False, lineterminator="\n")
-                else:
-                    _write_xlsx(table, tmp)
         if _common.stderr_is_tty():
             written = [str(p) for p in (output, plot) if p is not None]
             if written:

@@ -34,6 +34,10 @@ def tag(
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
     trust_pickle: _common.TrustPickleOpt = False,
+    max_pages: _common.MaxPagesOpt = _common.DEFAULT_LIMITS.pages,
+    max_chars: _common.MaxCharsOpt = _common.DEFAULT_LIMITS.chars,
+    max_file_mb: _common.MaxFileMbOpt = _common.DEFAULT_LIMITS.file_mb,
+    max_inflated_mb: _common.MaxInflatedMbOpt = _common.DEFAULT_LIMITS.inflated_mb,
 ) -> None:
     """Tag every finding of the documents with themes and polarity.
 
@@ -44,6 +48,7 @@ def tag(
     """
     fmt = resolve_format(format, output)
     jobs = _common.check_jobs(jobs)
+    limits = _common.limits(max_pages, max_chars, max_file_mb, max_inflated_mb)
     if output is not None:
         _common.check_output(output)
     with _common.command_errors():
@@ -53,7 +58,7 @@ def tag(
             # Kept in memory and written at the end, so that a failed run prints nothing.
             buffer = io.StringIO()
             writer = open_writer(fmt.value, buffer, width=_terminal_width() if fmt is Format.table else None)
-            batch = _common.run_batch(paths, model, jobs, writer.add, trust_pickle=trust_pickle)
+            batch = _common.run_batch(paths, model, jobs, writer.add, trust_pickle=trust_pickle, limits=limits)
             writer.close()
             _common.write_stdout(buffer.getvalue(), binary=fmt is not Format.table)
         else:
@@ -61,7 +66,7 @@ def tag(
             with _common.output_file(output) as tmp:
                 writer = open_writer(fmt.value, tmp)
                 try:
-                    batch = _common.run_batch(paths, model, jobs, writer.add, exclude=[output], trust_pickle=trust_pickle)
+                    batch = _common.run_batch(paths, model, jobs, writer.add, exclude=[output], trust_pickle=trust_pickle, limits=limits)
                 except BaseException:
                     writer.abort()
                     raise
