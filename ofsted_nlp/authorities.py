@@ -248,7 +248,7 @@ def _key(words: list[str]) -> tuple[str, ...]:
     return tuple(_TOKEN_SYNONYMS.get(w, w) for w in (w.lower() for w in words))
 
 
-def _preference(a: Authority) -> tuple[int, datetime.date]:
+def _preference(a: Authority) -> tuple[int, datetime.timedelta]:
     # current authorities first, then the most recently abolished
     return (0 if a.valid_to is None else 1, datetime.date.max - (a.valid_to or datetime.date.max))
 
