@@ -621,7 +621,7 @@ def test_theme_matrix_by_document_and_documents_read():
         columns=["document", "la_name", "old_la_code", "new_la_code", "region_name"],
     ).drop_duplicates("document")
     by_doc = theme_matrix(_findings(HAND_MADE), by="document", documents_read=docs)
-    assert by_doc["document"].tolist() == ["d0", "d1", "d3", "d2", "d4"]  # documents_read order, then the rest
+    assert by_doc["document"].tolist() == ["d0", "d3", "d1", "d2", "d4"]  # by authority, then date (none), then id
     assert math.isnan(by_doc.set_index("document").loc["d0", "caf"])
     by_la = theme_matrix(_findings(HAND_MADE), documents_read=docs).set_index("la_name")
     assert by_la.loc["Barnet", "documents"] == 2  # d0 was read but has no findings
