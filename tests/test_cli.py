@@ -653,9 +653,9 @@ def test_heatmap_png(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
     heatmap_png(theme_matrix(_findings(HAND_MADE)), tmp_path / "net.png")  # a net matrix works too
     assert (tmp_path / "net.png").stat().st_size > 1000
-    with pytest.raises(ValueError):
-        heatmap_png(theme_matrix(_findings(HAND_MADE), value="negative"), tmp_path / "neg.png")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.png", "net.png"]
+    heatmap_png(theme_matrix(_findings(HAND_MADE), value="negative"), tmp_path / "neg.png")  # --plot follows --value
+    assert (tmp_path / "neg.png").read_bytes() != (tmp_path / "net.png").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.png", "neg.png", "net.png"]
 
 
 def test_heatmap_html(tmp_path):
