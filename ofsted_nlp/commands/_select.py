@@ -1,0 +1,90 @@
+"""Options that choose documents (--region, --authority, --since, --until, --kind, --neighbours), declared once
+for every command that takes them, and reading the chosen documents' findings into tables.
+
+Typer and the standard library only at module level: ``ofsted-nlp --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import _common
+
+RegionOpt = Annotated[Optional[str], typer.Option(
+    "--region", metavar="NAME|CODE", show_default=False,
+    help="Only documents on authorities of this region: its name (London) or ONS code (E12000007).")]
+AuthorityOpt = Annotated[Optional[list[str]], typer.Option(
+    "--authority", "-a", metavar="NAME|CODE", show_default=False,
+    help="Only documents on this authority: name (Hackney), DfE number (204) or ONS code (E09000012). Repeatable.")]
+SinceOpt = Annotated[Optional[str], typer.Option(
+    "--since", metavar="YYYY-MM-DD", show_default=False, help="Only documents dated on or after this day.")]
+UntilOpt = Annotated[Optional[str], typer.Option(
+    "--until", metavar="YYYY-MM-DD", show_default=False, help="Only documents dated on or before this day.")]
+KindOpt = Annotated[Optional[list[str]], typer.Option(
+    "--kind", metavar="KIND", show_default=False,
+    help="Only documents of this kind: ucra, focused_visit, monitoring_visit, sif, ilacs, other. Repeatable.")]
+NeighboursOpt = Annotated[Optional[str], typer.Option(
+    "--neighbours", metavar="NAME|CODE", show_default=False,
+    help="Only this authority and its ten DfE statistical neighbours, the authority first.")]
+
+
+def _day(value: str | None, option: str) -> datetime.date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(value.strip())
+    except ValueError:
+        raise _common.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=f"'{option}'") from None
+
+
+def selection_from(region: str | None = None, authority: list[str] | None = None, since: str | None = None,
+                   until: str | None = None, kind: list[str] | None = None, neighbours: str | None = None):
+    """A checked ``Selection``; a bad region, authority, kind or date is a usage error naming the option."""
+    from ..selection import Selection, resolve_authority, resolve_kind, resolve_region
+
+    checks = [("--region", resolve_region, [region] if region else []),
+              ("--authority", resolve_authority, authority or []),
+              ("--kind", resolve_kind, kind or []),
+              ("--neighbours", resolve_authority, [neighbours] if neighbours else [])]
+    for option, resolve, values in checks:
+        for v in values:
+            try:
+                resolve(v)
+            except ValueError as exc:
+                raise _common.BadParameter(str(exc), param_hint=f"'{option}'") from None
+    lo, hi = _day(since, "--since"), _day(until, "--until")
+    if lo and hi and lo > hi:
+        raise _common.BadParameter(f"--since {lo} is after --until {hi}", param_hint="'--since'")
+    return Selection(region=region, authorities=tuple(authority or ()), since=lo, until=hi,
+                     kinds=tuple(kind or ()), neighbours_of=neighbours)
+
+
+def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, exclude: Path | None = None):
+    """(findings, documents, batch): every finding of the selected documents as a DataFrame (FINDING_COLUMNS),
+    the selected documents read (one row each, with their number of findings) and the batch (exit code).
+
+    Raises CommandError (exit 2) when no document read is selected.
+    """
+    rows: list[tuple] = []
+    batch = _common.run_batch(paths, model, jobs, lambda result: rows.extend(result.records), exclude=exclude)
+    import pandas as pd
+
+    from ..tables import FINDING_COLUMNS
+
+    findings = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    findings["themes"] = [list(t) for t in findings["themes"]]
+    documents = pd.DataFrame(batch.documents, columns=_common.DOCUMENT_COLUMNS)
+    if not selection.empty:
+        documents = selection.apply(documents)
+        if documents.empty:
+            raise _common.CommandError(f"no document read matches the selection ({selection.describe()})")
+        order = {d: i for i, d in enumerate(documents["document"])}
+        findings = findings[findings["document"].isin(order)]
+        findings = findings.iloc[sorted(range(len(findings)), key=lambda i: (order[findings["document"].iloc[i]], i))]
+        findings = findings.reset_index(drop=True)
+        documents = documents.reset_index(drop=True)
+    return findings, documents, batch
