@@ -30,7 +30,7 @@ import pandas as pd
 from .matrix import UNKNOWN, _authority_columns, _themes_of
 from .schema import THEMES
 
-__all__ = ["ees_tables", "check_ees", "write_ees", "DATA_COLUMNS", "META_COLUMNS"]
+__all__ = ["DATA_COLUMNS", "META_COLUMNS", "check_ees", "ees_tables", "write_ees"]
 
 COUNTRY = ("E92000001", "England")
 OBSERVATIONAL = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name",

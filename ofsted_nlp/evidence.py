@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def kwic(texts: Iterable[str], term: str, width: int = 40, ignore_case: bool = True) -> list[tuple[str, str, str]]:
@@ -12,7 +12,7 @@ def kwic(texts: Iterable[str], term: str, width: int = 40, ignore_case: bool = T
     >>> kwic(["Social workers carry high caseloads."], "caseloads?", width=15)
     [('workers carry high ', 'caseloads', '.')]
     """
-    rx = re.compile(term, re.I if ignore_case else 0)
+    rx = re.compile(term, re.IGNORECASE if ignore_case else 0)
     out = []
     for text in texts:
         for m in rx.finditer(text):

@@ -20,14 +20,20 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
-from .matrix import NEIGHBOUR_MEDIAN, SMALL, findings_per_cell, net_and_counts, row_labels
+from .matrix import (
+    NEIGHBOUR_MEDIAN,
+    SMALL,
+    findings_per_cell,
+    net_and_counts,
+    row_labels,
+)
 from .schema import THEMES
 
 NAN_COLOUR = "#d9d9d9"
@@ -107,10 +113,10 @@ def highlighted_rows(matrix: pd.DataFrame, highlight: str | None) -> list[int]:
 def heatmap_png(matrix: pd.DataFrame, path: str | Path, title: str | None = None,
                 highlight: str | None = None, small: int = SMALL) -> Path:
     """A PNG heatmap of ``matrix`` (matplotlib, Agg backend: no display needed)."""
+    import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
-    import matplotlib
 
     value, data_values, n_cell, pos, neg = plot_values(matrix)
     labels = row_labels(matrix)

@@ -20,10 +20,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .matrix import SMALL, UNKNOWN, _authority_columns, _themes_of, document_label, theme_matrix
+from .matrix import (
+    SMALL,
+    UNKNOWN,
+    _authority_columns,
+    _themes_of,
+    theme_matrix,
+)
 from .schema import GRADE_COLUMNS, THEMES
 
-__all__ = ["build_report", "write_report", "load_card", "LIMITS"]
+__all__ = ["LIMITS", "build_report", "load_card", "write_report"]
 
 LIMITS = ("The tags are a model's reading of single sentences (themes right about 8 times in 10 and polarity "
           "about 8 times in 10 on sentences drawn at random), so read a cell's sentences before quoting it, "
@@ -145,7 +151,7 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
         "themes": [THEME_NAMES[t] for t in THEMES], "theme_keys": list(THEMES), "small": SMALL,
         "authorities": authorities, "documents": documents, "sentences": sentences, "cells": cells,
         "grade_columns": list(GRADE_COLUMNS), "grades_read": bool(has_grades),
-        "findings": int(len(f)), "unknown": UNKNOWN,
+        "findings": len(f), "unknown": UNKNOWN,
     }
 
 

@@ -14,16 +14,30 @@ any DataFrame with ``la_name``, ``old_la_code``, ``new_la_code``, ``region_name`
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pandas as pd
 
-from .authorities import Authority, authority_by_code, find_authority, load_authorities, statistical_neighbours
+from .authorities import (
+    Authority,
+    authority_by_code,
+    find_authority,
+    load_authorities,
+    statistical_neighbours,
+)
 from .schema import KIND_LABELS, KINDS
 
-__all__ = ["Selection", "select", "neighbours", "neighbour_group", "resolve_authority", "resolve_region",
-           "resolve_kind", "REGIONS"]
+__all__ = [
+    "REGIONS",
+    "Selection",
+    "neighbour_group",
+    "neighbours",
+    "resolve_authority",
+    "resolve_kind",
+    "resolve_region",
+    "select",
+]
 
 # ONS region code -> name, from the authority table.
 REGIONS: dict[str, str] = dict(sorted({a.region_code: a.region_name for a in load_authorities()}.items()))
@@ -97,7 +111,7 @@ def _code_text(value) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     text = str(value).strip()
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def _dates(table: pd.DataFrame) -> pd.Series:

@@ -14,7 +14,7 @@ import pandas as pd
 from .matrix import SMALL, UNKNOWN, _authority_columns, document_label, theme_matrix
 from .schema import GRADE_COLUMNS, THEMES
 
-__all__ = ["timeline", "change_table", "CHANGE_COLUMNS"]
+__all__ = ["CHANGE_COLUMNS", "change_table", "timeline"]
 
 CHANGE_COLUMNS = [
     "new_la_code", "old_la_code", "la_name", "region_name", "documents", "theme",

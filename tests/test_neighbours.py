@@ -7,9 +7,13 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SHARED
-from ofsted_nlp.authorities import authority_by_code, load_authorities, statistical_neighbours
+
+from ofsted_nlp.authorities import (
+    authority_by_code,
+    load_authorities,
+    statistical_neighbours,
+)
 
 LOOKUP = SHARED / "reference" / "la_lookup.csv"
 TABLE = REPO / "ofsted_nlp" / "data" / "authorities.csv"

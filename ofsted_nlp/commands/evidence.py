@@ -61,7 +61,7 @@ def evidence(
     if output is not None:
         _common.check_output(output)
     with _common.command_errors():
-        findings, documents, batch = _select.read_findings(paths, model, jobs, selection, exclude=output)
+        findings, _, batch = _select.read_findings(paths, model, jobs, selection, exclude=output)
         from ..evidence import evidence as sentences_behind
 
         rows = sentences_behind(findings, theme=theme, polarity=None if polarity is None else polarity.value,
