@@ -192,7 +192,8 @@ th,td{padding:3px 6px;border:1px solid #e3e3e3;text-align:left}
 .heat td.cell{width:78px;text-align:center;cursor:pointer;font-variant-numeric:tabular-nums}
 .heat td.cell:hover,.heat td.cell.selected{outline:3px solid #000;outline-offset:-3px}
 .heat td.none{background:#d9d9d9;color:#666;cursor:default}
-.heat td.small{background-image:repeating-linear-gradient(45deg,rgba(255,255,255,.65) 0 4px,transparent 4px 8px);color:#444}
+.heat td.small{background-image:repeating-linear-gradient(45deg,rgba(255,255,255,.72) 0 4px,rgba(0,0,0,.16) 4px 5px,transparent 5px 8px);
+  color:#111 !important;text-shadow:0 0 3px #fff,0 0 2px #fff}
 .heat tr.hl th{font-weight:800;background:#fff3bf}
 .heat th.name{white-space:nowrap;max-width:320px;overflow:hidden;text-overflow:ellipsis}
 .heat td sub{font-size:10px;color:inherit;opacity:.8}
