@@ -159,6 +159,37 @@ class Selection:
             out = neighbours(out, self.neighbours_of)
         return out
 
+    def matches(self, document: dict) -> bool:
+        """Whether one document (a dict with ``old_la_code``, ``date`` and ``kind``, as ``Letter.metadata()``)
+        is selected: the test :meth:`apply` makes, for one document at a time (e.g. while streaming)."""
+        return self.rank(document) is not None
+
+    def rank(self, document: dict) -> int | None:
+        """``None`` if the document is not selected, else its group's place: 0 for every selected document,
+        or with ``neighbours_of`` 0 for the authority and 1-10 for its neighbours, closest first."""
+        code = _code_text(document.get("old_la_code"))
+        if self.region:
+            region_code, _ = resolve_region(self.region)
+            authority = authority_by_code(code) if code else None
+            if authority is None or authority.region_code != region_code:
+                return None
+        if self.authorities and code not in {resolve_authority(a).old_la_code for a in self.authorities}:
+            return None
+        since, until = _date(self.since), _date(self.until)
+        if since or until:
+            try:
+                day = datetime.date.fromisoformat(str(document.get("date") or "")[:10])
+            except ValueError:
+                return None
+            if (since and day < since) or (until and day > until):
+                return None
+        if self.kinds and document.get("kind") not in {resolve_kind(k) for k in self.kinds}:
+            return None
+        if self.neighbours_of:
+            group = [a.old_la_code for a in neighbour_group(self.neighbours_of)]
+            return group.index(code) if code in group else None
+        return 0
+
     @property
     def empty(self) -> bool:
         return not (self.region or self.authorities or self.since or self.until or self.kinds or self.neighbours_of)

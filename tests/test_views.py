@@ -258,3 +258,18 @@ def test_ees_leaves_out_documents_it_cannot_place(table):
     assert data.attrs["left_out"] == 1 and "Leeds" not in set(data["la_name"])
     with pytest.raises(ValueError):
         write_ees(data, _, "Ofsted Findings.csv")
+
+
+@pytest.mark.parametrize("selection", [
+    Selection(region="London"), Selection(authorities=("Hackney", "383")),
+    Selection(since="2011-06-09", until="2019-03-04"), Selection(kinds=("ilacs",)),
+    Selection(neighbours_of="E09000012", since="2011-01-01"),
+])
+def test_one_document_at_a_time_agrees_with_the_table(table, selection):
+    docs = table.drop_duplicates("document")
+    picked = selection.apply(docs)["document"].tolist()
+    assert [d["document"] for d in docs.to_dict("records") if selection.matches(d)] == sorted(
+        picked, key=lambda x: docs["document"].tolist().index(x))
+    if selection.neighbours_of:
+        ranked = sorted((d for d in docs.to_dict("records") if selection.matches(d)), key=selection.rank)
+        assert [d["document"] for d in ranked] == picked
