@@ -33,6 +33,16 @@ __all__ = [
     "explain_sentence",
     "theme_terms",
     "kwic",
+    "evidence",
+    "select",
+    "neighbours",
+    "Selection",
+    "statistical_neighbours",
+    "with_neighbour_median",
+    "change_table",
+    "timeline",
+    "ees_tables",
+    "build_report",
     "THEMES",
     "POLARITIES",
     "JUDGEMENTS",
@@ -54,22 +64,36 @@ _WHERE = {
     "explain_sentence": "explain",
     "theme_terms": "explain",
     "kwic": "evidence",
+    "evidence": "evidence",
+    "select": "selection",
+    "neighbours": "selection",
+    "Selection": "selection",
+    "statistical_neighbours": "authorities",
+    "with_neighbour_median": "matrix",
+    "change_table": "timeline",
+    "timeline": "timeline",
+    "ees_tables": "ees",
+    "build_report": "report",
     "THEMES": "labels",
     "POLARITIES": "labels",
     "JUDGEMENTS": "sections",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .authorities import Authority, find_authority
+    from .authorities import Authority, find_authority, statistical_neighbours
+    from .ees import ees_tables
     from .errors import OfstedReadError
-    from .evidence import kwic
+    from .evidence import evidence, kwic
     from .explain import explain_sentence, theme_terms
     from .labels import POLARITIES, THEMES
     from .letter import Finding, Letter, Section, read_letter
-    from .matrix import theme_matrix
+    from .matrix import theme_matrix, with_neighbour_median
     from .model import ModelError, OfstedModel, load_model
+    from .report import build_report
+    from .selection import Selection, neighbours, select
     from .sections import JUDGEMENTS
     from .tables import findings_table
+    from .timeline import change_table, timeline
 
 
 def __getattr__(name: str):

@@ -96,27 +96,27 @@ def ees_tables(findings: pd.DataFrame, documents_read: pd.DataFrame | None = Non
                 cell[t][k] += 1
 
     places: dict[tuple[str, str, tuple], dict[str, np.ndarray]] = {}
-    for (year, code), cell in counts.items():
+    for (year, code), counted in counts.items():
         a = authority_by_code(code)
         if a is None:
-            left_out += cell[TOTAL][0]
+            left_out += counted[TOTAL][0]
             continue
         keys = [("National", ()), ("Regional", (a.region_code, a.region_name)),
                 ("Local authority", (a.region_code, a.region_name, a.old_la_code, a.new_la_code, a.la_name))]
         for level, where in keys:
-            target = places.setdefault((year, level, where), {t: np.zeros(3, dtype=int) for t in cell})
-            for t, v in cell.items():
+            target = places.setdefault((year, level, where), {t: np.zeros(3, dtype=int) for t in counted})
+            for t, v in counted.items():
                 target[t] += np.asarray(v)
 
     rows = []
     order = {"National": 0, "Regional": 1, "Local authority": 2}
-    for (year, level, where), cell in sorted(places.items(), key=lambda kv: (kv[0][0], order[kv[0][1]], kv[0][2])):
+    for (year, level, where), summed in sorted(places.items(), key=lambda kv: (kv[0][0], order[kv[0][1]], kv[0][2])):
         base = {c: "" for c in OBSERVATIONAL}
         base.update(time_period=year, time_identifier="Calendar year", geographic_level=level,
                     country_code=COUNTRY[0], country_name=COUNTRY[1])
         base.update(dict(zip(LEVELS[level], where)))
         for t in (TOTAL, *THEMES):
-            docs_n, pos, neg = (int(x) for x in cell[t])
+            docs_n, pos, neg = (int(x) for x in summed[t])
             total = pos + neg
             rows.append(base | {
                 "theme": THEME_LABELS.get(t, t), "documents": str(docs_n), "findings": str(total),

@@ -167,7 +167,8 @@ def heatmap_png(matrix: pd.DataFrame, path: str | Path, title: str | None = None
                     text = "" if pos is None else "–"
                     dark = False
                 else:
-                    text = f"{v:+.2f}" + (f"\n{pos[i, j]}+ {neg[i, j]}−" if pos is not None else f"\nn={k}")
+                    text = f"{v:+.2f}" + (f"\n{pos[i, j]}+ {neg[i, j]}−" if pos is not None and neg is not None
+                                             else f"\nn={k}")
                     dark = abs(v) > 0.6 and not marked[i, j]
                 if text:
                     ax.text(j, i, text, ha="center", va="center", fontsize=6.5, linespacing=0.9,
@@ -230,16 +231,16 @@ def heatmap_html(matrix: pd.DataFrame, path: str | Path, title: str | None = Non
     if value == "negative":
         colorscale = [[0, "#fff5f0"], [1, "#67000d"]]
         zrange = {"zmin": 0, "zmax": max(1.0, float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0)}
-        bar = {"title": {"text": "negative"}}
+        bar: dict[str, object] = {"title": {"text": "negative"}}
     else:
         scale = plotly.colors.diverging.RdBu  # red (low) to blue (high), explicit so no renderer reverses it
         colorscale = [[i / (len(scale) - 1), c] for i, c in enumerate(scale)]
         zrange = {"zmin": -1, "zmax": 1, "zmid": 0}
         bar = {"title": {"text": "net"}, "tickvals": [-1, -0.5, 0, 0.5, 1]}
-    extra = {}
+    extra: dict[str, object] = {}
     hover = "<b>%{y}</b><br>%{x}: %{customdata[0]}"
-    custom = [[[t] for t in line] for line in text]
-    if pos is not None:
+    custom: list[list[list[object]]] = [[[t] for t in line] for line in text]
+    if pos is not None and neg is not None:
         custom = [[[t, int(p), int(q)] for t, p, q in zip(line, prow, qrow)] for line, prow, qrow in zip(text, pos, neg)]
         hover += "<br>positive %{customdata[1]}, negative %{customdata[2]}"
     extra["customdata"] = custom

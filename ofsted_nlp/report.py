@@ -103,7 +103,7 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
     doc_index = {d: i for i, d in enumerate(by_doc["document"])}
 
     # sentences behind cells: positive and negative findings with a theme
-    sentences = []
+    sentences: list[list[object]] = []
     cells: dict[str, list[int]] = {}
     themes = [_themes_of(v) for v in f["themes"]]
     for k, row in f.iterrows():
