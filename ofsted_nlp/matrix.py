@@ -303,3 +303,19 @@ def row_labels(matrix: pd.DataFrame) -> list[str]:
             seen[name] = seen.get(name, 0) + 1
         labels = [f"{n} ({c})" if seen[n] > 1 and c else n for n, c in zip(labels, codes)]
     return labels
+
+
+def neighbours_first(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
+    """``matrix`` with the rows of authority ``code`` first, then its statistical neighbours' (closest first);
+    the median row is added when the matrix is by authority (see :func:`with_neighbour_median`), and rows of
+    other authorities are dropped. Each authority's rows keep their order (by year or date)."""
+    from .selection import neighbour_group
+
+    if matrix.attrs.get("by", "authority") == "authority" and matrix.attrs.get("value", "net") != "count":
+        return with_neighbour_median(matrix, code)
+    group = [a.old_la_code for a in neighbour_group(code)]
+    codes = [_text(c) for c in matrix["old_la_code"]]
+    order = sorted((i for i, c in enumerate(codes) if c in group), key=lambda i: (group.index(codes[i]), i))
+    out = matrix.iloc[order].reset_index(drop=True)
+    out.attrs = dict(matrix.attrs, neighbours_of=group[0])
+    return out

@@ -88,3 +88,41 @@ def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, e
         findings = findings.reset_index(drop=True)
         documents = documents.reset_index(drop=True)
     return findings, documents, batch
+
+
+def select_documents(documents, selection):
+    """The rows of the documents-read table that ``selection`` keeps (the authority first with --neighbours);
+    CommandError (exit 2) when none is left."""
+    if selection.empty:
+        return documents
+    kept = selection.apply(documents)
+    if kept.empty:
+        raise _common.CommandError(f"no document read matches the selection ({selection.describe()})")
+    return kept.reset_index(drop=True)
+
+
+class SelectingSink:
+    """Passes on to ``sink`` only the documents ``selection`` keeps, as they come; with --neighbours they are
+    held back and passed on at ``close()``, the authority's first, then each neighbour's, closest first."""
+
+    def __init__(self, selection, sink) -> None:
+        self.selection, self.sink = selection, sink
+        self.held: list[tuple[int, int, object]] = []
+        self.kept = 0
+
+    def __call__(self, result) -> None:
+        rank = self.selection.rank(result.document or {})
+        if rank is None:
+            return
+        self.kept += 1
+        if self.selection.neighbours_of:
+            self.held.append((rank, len(self.held), result))
+        else:
+            self.sink(result)
+
+    def close(self) -> None:
+        for _, _, result in sorted(self.held, key=lambda h: (h[0], h[1])):
+            self.sink(result)
+        self.held = []
+        if not self.selection.empty and not self.kept:
+            raise _common.CommandError(f"no document read matches the selection ({self.selection.describe()})")
