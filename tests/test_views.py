@@ -273,3 +273,39 @@ def test_one_document_at_a_time_agrees_with_the_table(table, selection):
     if selection.neighbours_of:
         ranked = sorted((d for d in docs.to_dict("records") if selection.matches(d)), key=selection.rank)
         assert [d["document"] for d in ranked] == picked
+
+
+def test_neighbours_first_by_document_and_by_year(table):
+    from ofsted_nlp.matrix import neighbours_first
+
+    by_doc = neighbours_first(theme_matrix(table, by="document"), "Hackney")
+    assert by_doc["document"].tolist() == ["h11", "h16", "h19", "s20", "g10"]  # Leeds dropped
+    by_la = neighbours_first(theme_matrix(table), "204")
+    assert by_la["la_name"].tolist()[:2] == ["Hackney", NEIGHBOUR_MEDIAN]
+
+
+def test_selecting_sink_streams_or_holds_back_for_neighbours():
+    from types import SimpleNamespace
+
+    from ofsted_nlp.commands import _common
+    from ofsted_nlp.commands._select import SelectingSink
+
+    docs = [SimpleNamespace(document={"old_la_code": c, "date": d, "kind": "ucra"})
+            for c, d in [("309", "2010-01-01"), ("383", "2011-01-01"), ("204", "2012-01-01"), ("210", "2013-01-01")]]
+    got: list = []
+    sink = SelectingSink(Selection(region="London", since="2011-01-01"), got.append)
+    for r in docs:
+        sink(r)
+    assert [r.document["old_la_code"] for r in got] == ["204", "210"]  # streamed as they came
+    got.clear()
+    sink = SelectingSink(Selection(neighbours_of="Hackney"), got.append)
+    for r in docs:
+        sink(r)
+    assert got == []
+    sink.close()
+    assert [r.document["old_la_code"] for r in got] == ["204", "210", "309"]  # Hackney, Southwark, Haringey
+    empty = SelectingSink(Selection(region="North East"), got.append)
+    for r in docs:
+        empty(r)
+    with pytest.raises(_common.CommandError):
+        empty.close()
