@@ -309,3 +309,34 @@ def test_selecting_sink_streams_or_holds_back_for_neighbours():
         empty(r)
     with pytest.raises(_common.CommandError):
         empty.close()
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def test_plot_labels_stay_readable_for_150_authorities(tmp_path):
+    from PIL import Image
+
+    from ofsted_nlp.authorities import load_authorities
+    from ofsted_nlp.plots import heatmap_png
+
+    current = [a for a in load_authorities() if a.is_current]
+    rows = [_row(f"d{i}", (a.la_name, a.old_la_code, a.new_la_code, a.region_name), "2020-01-01", "ilacs",
+                 "x", [THEMES[i % 6]], "negative" if i % 3 else "positive") for i, a in enumerate(current)]
+    m = theme_matrix(pd.DataFrame(rows, columns=COLUMNS))
+    assert len(m) == 153
+    path = heatmap_png(m, tmp_path / "all.png", title="England, 153 documents")
+    height = Image.open(path).size[1]
+    assert height / len(m) >= 20  # at least 20 pixels a row: 7-point labels do not overlap
+
+
+def test_plot_follows_value_and_marks_small_cells(table, tmp_path):
+    from ofsted_nlp.plots import heatmap_png, plot_values
+
+    net = heatmap_png(theme_matrix(table), tmp_path / "net.png").read_bytes()
+    neg = heatmap_png(theme_matrix(table, value="negative"), tmp_path / "neg.png").read_bytes()
+    assert net != neg
+    value, values, n, _, _ = plot_values(theme_matrix(table, value="negative"))
+    assert value == "negative" and values[0, THEMES.index("supervision")] == 2  # Hackney's two negatives
+    hl = heatmap_png(theme_matrix(table), tmp_path / "hl.png", highlight="Hackney").read_bytes()
+    assert hl != net  # the highlighted authority is drawn differently
