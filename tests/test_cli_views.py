@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SEEDS
 from typer.testing import CliRunner
 
-from conftest import SEEDS
 from ofsted_nlp.cli import app
 from ofsted_nlp.schema import THEMES
 

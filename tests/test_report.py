@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import SEEDS
+from test_views import COLUMNS, ROWS
 from typer.testing import CliRunner
 
-from conftest import SEEDS
 from ofsted_nlp.cli import app
 from ofsted_nlp.evidence import evidence
 from ofsted_nlp.report import LIMITS, build_report, load_card, report_data
-from test_views import ROWS, COLUMNS
 
 
 def run(*args):
@@ -34,7 +34,7 @@ def table() -> pd.DataFrame:
 
 
 def _payload(html: str) -> dict:
-    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.S)
+    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.DOTALL)
     return json.loads(m.group(1))
 
 

@@ -11,9 +11,20 @@ import pytest
 
 from ofsted_nlp.ees import check_ees, ees_tables, meta_path, write_ees
 from ofsted_nlp.evidence import evidence
-from ofsted_nlp.matrix import NEIGHBOUR_MEDIAN, small_cells, theme_matrix, with_neighbour_median
+from ofsted_nlp.matrix import (
+    NEIGHBOUR_MEDIAN,
+    small_cells,
+    theme_matrix,
+    with_neighbour_median,
+)
 from ofsted_nlp.schema import THEMES
-from ofsted_nlp.selection import Selection, neighbour_group, neighbours, resolve_authority, select
+from ofsted_nlp.selection import (
+    Selection,
+    neighbour_group,
+    neighbours,
+    resolve_authority,
+    select,
+)
 from ofsted_nlp.timeline import change_table, timeline
 
 COLUMNS = ["document", "la_name", "old_la_code", "new_la_code", "region_name", "date", "kind", "section",
@@ -336,7 +347,7 @@ def test_plot_follows_value_and_marks_small_cells(table, tmp_path):
     net = heatmap_png(theme_matrix(table), tmp_path / "net.png").read_bytes()
     neg = heatmap_png(theme_matrix(table, value="negative"), tmp_path / "neg.png").read_bytes()
     assert net != neg
-    value, values, n, _, _ = plot_values(theme_matrix(table, value="negative"))
+    value, values, _, _, _ = plot_values(theme_matrix(table, value="negative"))
     assert value == "negative" and values[0, THEMES.index("supervision")] == 2  # Hackney's two negatives
     hl = heatmap_png(theme_matrix(table), tmp_path / "hl.png", highlight="Hackney").read_bytes()
     assert hl != net  # the highlighted authority is drawn differently
