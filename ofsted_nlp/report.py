@@ -105,6 +105,10 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
     # sentences behind cells: positive and negative findings with a theme
     sentences: list[list[object]] = []
     cells: dict[str, list[int]] = {}
+    # in date order (documents by authority then date), each document's findings in their order
+    place = pd.to_numeric(f["index"], errors="coerce").fillna(0).tolist() if "index" in f.columns else [0] * len(f)
+    f = f.iloc[sorted(range(len(f)), key=lambda i: (doc_index.get(f["document"].iloc[i], len(doc_index)), place[i], i))]
+    f = f.reset_index(drop=True)
     themes = [_themes_of(v) for v in f["themes"]]
     for k, row in f.iterrows():
         if row["polarity"] not in ("positive", "negative") or not themes[k]:

@@ -143,3 +143,14 @@ def test_report_in_headless_chromium(browser, tmp_path, shipped_model):
     keep = os.environ.get("OFSTED_NLP_SCREENSHOT")
     if keep:
         Path(keep).write_bytes(shot.read_bytes())
+
+
+def test_a_cell_lists_its_sentences_in_date_order(table):
+    shuffled = table.iloc[::-1].reset_index(drop=True)  # the 2019 letter's findings come first
+    data = report_data(shuffled)
+    hackney = [a["name"] for a in data["authorities"]].index("Hackney")
+    listed = [data["sentences"][s] for s in data["cells"][f"a{hackney}:supervision"]]
+    dates = [data["documents"][d]["date"] for d, *_ in listed]
+    assert dates == sorted(dates) and dates[0] == "2011-06-09"
+    texts = [text for *_, text in listed]
+    assert texts == evidence(table, authority="Hackney", theme="supervision")["text"].tolist()
