@@ -37,7 +37,7 @@ def evidence(findings, authority: str | None = None, theme: str | None = None, p
     ``polarity``: by default the positive and negative findings, the ones a
     cell's net and ``<theme>_findings`` count; ``"positive"``,
     ``"negative"`` or ``"neutral"`` for one; ``"all"`` for every finding.
-    Rows are ordered by authority, date, document and position in the document.
+    Rows are ordered by authority, date, document and position in the document (``index``).
 
     >>> evidence(table, authority="Hackney", theme="timeliness", polarity="negative")   # doctest: +SKIP
     """
@@ -77,7 +77,8 @@ def evidence(findings, authority: str | None = None, theme: str | None = None, p
     for c in ("section", "judgement", "index"):
         if c not in out.columns:
             out[c] = ""
-    out["_pos"] = range(len(out))
+    out["_pos"] = (pd.to_numeric(out["index"], errors="coerce").fillna(0).tolist() if "index" in findings.columns
+                   else range(len(out)))
     out = out.iloc[sorted(range(len(out)), key=lambda i: document_sort_key(
         out["la_name"].iloc[i], out["new_la_code"].iloc[i], out["date"].iloc[i], out["document"].iloc[i])
         + (out["_pos"].iloc[i],))]

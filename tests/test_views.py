@@ -351,3 +351,9 @@ def test_plot_follows_value_and_marks_small_cells(table, tmp_path):
     assert value == "negative" and values[0, THEMES.index("supervision")] == 2  # Hackney's two negatives
     hl = heatmap_png(theme_matrix(table), tmp_path / "hl.png", highlight="Hackney").read_bytes()
     assert hl != net  # the highlighted authority is drawn differently
+
+
+def test_evidence_order_does_not_depend_on_the_table_order(table):
+    shuffled = table.sample(frac=1, random_state=3).reset_index(drop=True)
+    pd.testing.assert_frame_equal(evidence(shuffled, authority="Hackney", theme="supervision"),
+                                  evidence(table, authority="Hackney", theme="supervision"))
