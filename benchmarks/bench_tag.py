@@ -15,7 +15,7 @@ Peak memory comes from os.wait4 on each child (its own ru_maxrss).
 
     python benchmarks/bench_tag.py [--corpus ../shared/corpus] [--model FILE] [--jobs N]
 
-Without the shipped model (models/ofsted-nlp.joblib) and without --model, a
+Without the shipped model (ofsted_nlp/models/ofsted-nlp.npz) and without --model, a
 small model is trained on data/labels/seeds.csv in a temporary folder.
 """
 
@@ -33,7 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
-SHIPPED_MODEL = REPO / "models" / "ofsted-nlp.joblib"
+SHIPPED_MODEL = REPO / "ofsted_nlp" / "models" / "ofsted-nlp.npz"
 
 
 def run_child(args: list[str], **kw) -> tuple[float, float, float, int]:
@@ -109,7 +109,7 @@ def seed_model(folder: Path) -> Path:
     Y = np.array([[1 if t in lab.themes else 0 for t in THEMES] for lab in labels], dtype=int)
     model = fit_model([lab.text for lab in labels], Y, [lab.polarity for lab in labels],
                       [lab.document for lab in labels])
-    path = folder / "seed-model.joblib"
+    path = folder / "seed-model.npz"
     save_model(model, path, card={"versions": {"scikit-learn": sklearn.__version__}})
     return path
 
@@ -144,7 +144,7 @@ def main() -> int:
             print(f"{SHIPPED_MODEL} not found: training a small model on the seed labels", file=sys.stderr)
             # In a child, so that this process stays small (a forked child's peak RSS can include it).
             subprocess.run([sys.executable, __file__, "--_seed_model", str(tmp)], check=True)
-            model = tmp / "seed-model.joblib"
+            model = tmp / "seed-model.npz"
     cli = [sys.executable, "-m", "ofsted_nlp.cli"]
     rows = []
 

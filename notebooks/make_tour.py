@@ -1,6 +1,6 @@
 """Build ``notebooks/tour.ipynb`` (a guided tour of ofsted-nlp for analysts) and execute it in place.
 
-    python notebooks/make_tour.py            # write and execute (needs models/ofsted-nlp.joblib)
+    python notebooks/make_tour.py            # write and execute (needs the shipped model)
     python notebooks/make_tour.py --no-run   # write the cells only, without outputs
 
 The notebook runs with ``notebooks/`` as its working directory and finds the
@@ -78,8 +78,9 @@ print("repository:", REPO.name, "| seed letters:", len(list(LETTERS.glob("*.txt"
     ("md", """\
 ## 1. The shipped model and its model card
 
-`load_model()` loads `models/ofsted-nlp.joblib` after checking its sha256
-against the model card beside it. The card records what the model was trained
+`load_model()` loads the model shipped with the package (arrays and JSON:
+loading it runs no code) after checking its sha256 against the model card
+beside it. The card records what the model was trained
 on and how it was evaluated: cross-validation **grouped by authority**, so
 every score is measured on authorities the model did not see in training.
 

@@ -4,9 +4,16 @@ Data flows one way: file -> :class:`Letter` -> findings -> predictions -> tables
 
 >>> from ofsted_nlp import read_letter, load_model, findings_table, theme_matrix
 >>> letter = read_letter("data/letters/003_08c661ef1fa93ef4.txt")
->>> model = load_model()                     # the shipped model, checksum verified
+>>> model = load_model()                     # the shipped model (arrays and JSON: loading runs no code)
 >>> table = findings_table([letter], model)  # one row per finding
 >>> matrix = theme_matrix(table)             # authorities x themes, net polarity
+
+A folder at a time, in worker processes if asked, one result per document
+(a bad file is a result with an ``error``, never an exception):
+
+>>> from ofsted_nlp import tag_paths
+>>> for result in tag_paths(["data/letters"], jobs=2):
+...     print(result.path, result.error or len(result.rows))
 
 Heavy libraries load on first use, so ``import ofsted_nlp`` is cheap.
 """
@@ -27,6 +34,11 @@ __all__ = [
     "OfstedModel",
     "ModelError",
     "findings_table",
+    "FindingRow",
+    "tag_paths",
+    "read_paths",
+    "DocumentResult",
+    "open_writer",
     "theme_matrix",
     "find_authority",
     "Authority",
@@ -46,6 +58,9 @@ __all__ = [
     "THEMES",
     "POLARITIES",
     "JUDGEMENTS",
+    "KINDS",
+    "AREAS",
+    "GRADES",
 ]
 
 _WHERE = {
@@ -56,8 +71,13 @@ _WHERE = {
     "OfstedReadError": "errors",
     "load_model": "model",
     "OfstedModel": "model",
-    "ModelError": "model",
+    "ModelError": "errors",
     "findings_table": "tables",
+    "FindingRow": "tables",
+    "tag_paths": "pipeline",
+    "read_paths": "pipeline",
+    "DocumentResult": "pipeline",
+    "open_writer": "writers",
     "theme_matrix": "matrix",
     "find_authority": "authorities",
     "Authority": "authorities",
@@ -74,26 +94,30 @@ _WHERE = {
     "timeline": "timeline",
     "ees_tables": "ees",
     "build_report": "report",
-    "THEMES": "labels",
-    "POLARITIES": "labels",
-    "JUDGEMENTS": "sections",
+    "THEMES": "schema",
+    "POLARITIES": "schema",
+    "JUDGEMENTS": "schema",
+    "KINDS": "schema",
+    "AREAS": "schema",
+    "GRADES": "schema",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .authorities import Authority, find_authority, statistical_neighbours
     from .ees import ees_tables
-    from .errors import OfstedReadError
+    from .errors import ModelError, OfstedReadError
     from .evidence import evidence, kwic
     from .explain import explain_sentence, theme_terms
-    from .labels import POLARITIES, THEMES
     from .letter import Finding, Letter, Section, read_letter
     from .matrix import theme_matrix, with_neighbour_median
-    from .model import ModelError, OfstedModel, load_model
+    from .model import OfstedModel, load_model
+    from .pipeline import DocumentResult, read_paths, tag_paths
     from .report import build_report
+    from .schema import AREAS, GRADES, JUDGEMENTS, KINDS, POLARITIES, THEMES
     from .selection import Selection, neighbours, select
-    from .sections import JUDGEMENTS
-    from .tables import findings_table
+    from .tables import FindingRow, findings_table
     from .timeline import change_table, timeline
+    from .writers import open_writer
 
 
 def __getattr__(name: str):

@@ -256,7 +256,7 @@ def write_ees(data: pd.DataFrame, meta: pd.DataFrame, path: str | Path) -> tuple
 
     The screener wants file names in lower case without spaces: ``ValueError`` otherwise.
     """
-    from .plots import _atomic
+    from .outputs import atomic_path as _atomic
 
     path = Path(path)
     if path.suffix.lower() != ".csv" or re.search(r"[\sA-Z]", path.name):

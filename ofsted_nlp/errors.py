@@ -16,3 +16,7 @@ class OfstedReadError(Exception):
         self.path = str(path)
         self.cause = cause
         super().__init__(f"{self.path}: {cause}")
+
+
+class ModelError(Exception):
+    """The model file cannot be used (missing, damaged, unsafe, or not a model). The message is one line."""

@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import keywords
 from .labels import POLARITIES, THEMES
-from .wordtable import WordTable, split_words
+from .wordtable import WordTable, locked, split_words
 
 
 class CodebookFeatures(TransformerMixin, BaseEstimator):
@@ -183,6 +183,7 @@ class WordNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
             lookup = self.__dict__["_lookup"] = (base, keys, ends, unigram_column, table, held)
         return lookup
 
+    @locked
     def _counts(self, X) -> sparse.csr_matrix:
         """(sentence x vocabulary) n-gram counts."""
         base, keys, ends, unigram_column, table, held = self._tables()
@@ -332,6 +333,7 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         ids = np.fromiter(map(index.__getitem__, words.flat), dtype=np.int64, count=len(words.flat))
         return words.bag(ids, len(distinct)), distinct
 
+    @locked
     def _counts(self, X) -> sparse.csr_matrix:
         """(sentence x n-gram) counts, as (sentence x word) @ (word x n-gram)."""
         S, distinct = self._bag(X)
@@ -341,6 +343,7 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "vocabulary_")
         return self._weigh(self._counts(X))
 
+    @locked
     def project(self, X, W: np.ndarray) -> np.ndarray:
         """``self.transform(X) @ W`` for a dense ``W`` (n-grams x k), without building the n-gram matrix.
 

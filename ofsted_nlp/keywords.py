@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .labels import POLARITIES, THEMES
+from .schema import POLARITIES, THEMES
+from .wordtable import locked
 
 THEME_PATTERNS: dict[str, str] = {
     "supervision": r"\bsupervis(ion|ions|ed|ing|e|or|ors)\b(?! orders?)|management oversight|managerial oversight|"
@@ -322,6 +323,7 @@ class BatchCounts:
         return len(self.themes)
 
 
+@locked
 def count_batch(texts: list[str]) -> BatchCounts:
     """``theme_hits``, ``polarity_cues`` and ``shape_features`` of many sentences, as arrays."""
     from .wordtable import split_words

@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import POLARITIES, SCORE_KEYS, THEMES
+from .schema import POLARITIES, THEMES
+from .schema import SCORE_KEYS as SCORE_KEYS  # re-exported: the order of a finding's scores
 
 SEED_COLUMNS = ("document", "index", "text", "themes", "polarity")
 CORPUS_COLUMNS = ("document", "fingerprint", "position", "themes", "polarity")

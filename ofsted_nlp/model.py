@@ -3,8 +3,10 @@
 Both classifiers read the same features, computed once per sentence. Themes
 are one-vs-rest, each with its own decision threshold chosen by grouped
 cross-validation on the training data; polarity is its own multinomial
-classifier. ``load_model`` checks the artefact's sha256 against
-its model card before unpickling it, because a joblib file can run code.
+classifier. The model is saved as arrays and JSON (:mod:`ofsted_nlp.modelfile`),
+so loading it runs no code; its sha256 is checked against the model card
+beside it, which guards against a damaged or half-copied file (not against
+someone who can replace both).
 """
 
 from __future__ import annotations
@@ -23,18 +25,24 @@ from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
 
+from .errors import ModelError
 from .features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
-from .labels import POLARITIES, THEMES
+from .keywords import is_list_item_or_recommendation
+from .schema import POLARITIES, THEMES
 
 __all__ = ["OfstedModel", "ModelError", "CodebookFeatures", "fit_model", "load_model", "save_model"]
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-DEFAULT_MODEL = MODELS_DIR / "ofsted-nlp.joblib"
+# The shipped model is package data: found wherever the package is installed,
+# and where `ofsted-nlp train` writes by default.
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL = MODELS_DIR / "ofsted-nlp.npz"
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
 
-
-class ModelError(Exception):
-    """The model file cannot be used (missing, altered, or not a model)."""
+# The codebook: "Recommendations and the short noun-phrase bullets under 'What
+# needs to improve' are findings, negative, even when a bullet reads like
+# praise out of context." Judgement is read from the layout, so the rule
+# applies where the caller passes the layout (OfstedModel.tag's judgements).
+NEGATIVE_BY_LAYOUT = ("development", "priority_action")
 
 
 def feature_union(word_ngrams: tuple[int, int] = (1, 3), codebook_weight: float = 1.0) -> FeatureUnion:
@@ -112,15 +120,20 @@ class OfstedModel:
     polarity: LogisticRegression
     info: dict = field(default_factory=dict)
 
-    def predict(self, texts: Sequence[str]) -> pd.DataFrame:
+    @property
+    def theme_names(self) -> tuple[str, ...]:
+        """The themes, in the order of the theme probabilities' columns."""
+        return THEMES
+
+    def predict(self, texts: Sequence[str], judgements: Sequence[str] | None = None) -> pd.DataFrame:
         """Tag sentences.
 
         Returns one row per text with columns ``text``, ``themes`` (tuple of
         theme names), ``polarity``, ``p_<theme>`` for each theme and
-        ``p_<polarity>`` for each polarity class.
+        ``p_<polarity>`` for each polarity class. ``judgements``: see :meth:`tag`.
         """
         texts = [str(t) for t in texts]
-        tags = self.tag(texts)
+        tags = self.tag(texts, judgements)
         cols: dict[str, object] = {"text": texts, "themes": tags.themes, "polarity": tags.polarity}
         for j, t in enumerate(THEMES):
             cols[f"p_{t}"] = tags.theme_proba[:, j]
@@ -128,17 +141,31 @@ class OfstedModel:
             cols[f"p_{p}"] = tags.polarity_proba[:, k]
         return pd.DataFrame(cols)
 
-    def tag(self, texts: Sequence[str]) -> Tags:
-        """Themes (those over their thresholds), polarity (the likeliest class) and both sets of probabilities."""
+    def tag(self, texts: Sequence[str], judgements: Sequence[str] | None = None) -> Tags:
+        """Themes (those over their thresholds), polarity and both sets of probabilities.
+
+        Polarity is the likeliest class, except where the layout decides: give
+        ``judgements`` (one per text, the judgement of the heading it stands
+        under, as ``Finding.judgement``) and a recommendation or verbless list
+        item under a development or priority-action heading is ``negative``, as
+        the codebook rules. The probabilities stay the model's own.
+        """
+        if judgements is not None and len(judgements) != len(texts):
+            raise ValueError(f"{len(judgements)} judgements for {len(texts)} texts")
         P, Q = self.probabilities(texts)
         classes = [str(c) for c in self.polarity.classes_]
         Q = Q[:, [classes.index(p) for p in POLARITIES]]
         chosen = P >= np.array([self.thresholds[t] for t in THEMES])
         # each row's chosen themes as a bit pattern, read off a table of the 2**6 possible tuples
         combos = [tuple(t for j, t in enumerate(THEMES) if k >> j & 1) for k in range(1 << len(THEMES))]
+        polarity = [POLARITIES[k] for k in Q.argmax(axis=1).tolist()] if len(Q) else []
+        if judgements is not None:
+            for k, judgement in enumerate(judgements):
+                if judgement in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(texts[k]):
+                    polarity[k] = "negative"
         return Tags(
             themes=[combos[k] for k in (chosen @ (1 << np.arange(len(THEMES)))).tolist()],
-            polarity=[POLARITIES[k] for k in Q.argmax(axis=1).tolist()] if len(Q) else [],
+            polarity=polarity,
             theme_proba=P,
             polarity_proba=Q,
         )
@@ -160,7 +187,7 @@ class OfstedModel:
             return self.themes.predict_proba(X), self.polarity.predict_proba(X)
         blocks, intercept = self._weights()
         scores = np.tile(intercept, (len(texts), 1))
-        for (name, transformer), block in zip(self.features.transformer_list, blocks):
+        for (_, transformer), block in zip(self.features.transformer_list, blocks):
             if hasattr(transformer, "project"):
                 scores += transformer.project(texts, block)
             else:
@@ -226,73 +253,87 @@ def card_path(model_path: str | Path) -> Path:
 
 
 def save_model(model: OfstedModel, path: str | Path, card: dict) -> dict:
-    """Write the model with joblib and its card (``.json`` and ``.md``) beside it, each whole or not at all."""
-    import joblib
+    """Write the model (arrays and JSON, :mod:`~ofsted_nlp.modelfile`) and its card (``.json``, ``.md``) beside it.
+
+    Each file is written whole or not at all: all three are written to
+    temporary files first and put in place only when all are complete.
+    """
+    from contextlib import ExitStack
+
+    from .card import render_markdown
+    from .modelfile import FORMAT, FORMAT_VERSION, write_model
+    from .outputs import atomic_path
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    joblib.dump(model, tmp, compress=3)
-    card = dict(card)
-    card["sha256"] = sha256_of(tmp)
-    card["artefact"] = path.name
-    from .card import render_markdown
-
-    cj = card_path(path)
-    cj_tmp = cj.with_name(cj.name + ".tmp")
-    cj_tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    md = path.with_suffix(".md")
-    md_tmp = md.with_name(md.name + ".tmp")
-    md_tmp.write_text(render_markdown(card), encoding="utf-8")
-    tmp.replace(path)
-    cj_tmp.replace(cj)
-    md_tmp.replace(md)
+    with ExitStack() as stack:
+        tmp = stack.enter_context(atomic_path(path))
+        with open(tmp, "wb") as fh:
+            write_model(model, fh)
+        card = dict(card)
+        card["sha256"] = sha256_of(tmp)
+        card["artefact"] = path.name
+        card["format"] = {"name": FORMAT, "version": FORMAT_VERSION}
+        stack.enter_context(atomic_path(card_path(path))).write_text(
+            json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        stack.enter_context(atomic_path(path.with_suffix(".md"))).write_text(render_markdown(card), encoding="utf-8")
     return card
 
 
-def load_model(path: str | Path | None = None) -> OfstedModel:
-    """Load a trained model, by default the one shipped in ``models/``.
+def load_model(path: str | Path | None = None, trust_pickle: bool = False) -> OfstedModel:
+    """Load a trained model, by default the one shipped with the package.
 
-    The file's sha256 must match the one in its model card (``.json`` beside
-    it) or the file is refused unopened. A scikit-learn version other than the
-    one the model was trained with gives a warning naming both.
+    The file is read as arrays and JSON (``numpy.load(allow_pickle=False)``):
+    loading it runs no code. Its sha256 must match the model card
+    (``.json`` beside it), so a damaged or half-copied file is refused. A
+    model format of another version is refused with a line saying so. A
+    pickle (joblib) model of an earlier version is refused unless
+    ``trust_pickle`` (unpickling can run code). A scikit-learn version other
+    than the one the model was trained with gives a warning naming both.
     """
+    from .modelfile import is_pickle_file, read_model
+
     path = Path(path) if path is not None else DEFAULT_MODEL
     if not path.exists():
         raise ModelError(f"{path}: no such model file (train one with `ofsted-nlp train`)")
+    if not path.is_file():
+        raise ModelError(f"{path}: not a regular file")
+    card: dict = {}
     cj = card_path(path)
+    pickled = is_pickle_file(path)
     if not cj.exists():
-        raise ModelError(f"{path}: no model card {cj.name} beside it, so its checksum cannot be verified")
-    try:
-        card = json.loads(cj.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{cj}: unreadable model card ({exc})") from None
-    digest = sha256_of(path)
-    if card.get("sha256") != digest:
-        raise ModelError(
-            f"{path}: sha256 {digest[:12]}… does not match its model card ({str(card.get('sha256'))[:12]}…); "
-            "refusing to load a file that may have been altered"
-        )
-    import joblib
+        if not (pickled and trust_pickle):
+            raise ModelError(f"{path}: no model card {cj.name} beside it, so the file cannot be verified")
+    else:
+        try:
+            card = json.loads(cj.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{cj}: unreadable model card ({exc})") from None
+        if not isinstance(card, dict):
+            raise ModelError(f"{cj}: not a model card (its JSON is not an object)")
+        digest = sha256_of(path)
+        if card.get("sha256") != digest:
+            raise ModelError(
+                f"{path}: sha256 {digest[:12]}… does not match its model card ({str(card.get('sha256'))[:12]}…); "
+                "the file is damaged or is not the one the card describes"
+            )
+    model = read_model(path, trust_pickle=trust_pickle)
+    if pickled:
+        for _, transformer in getattr(model.features, "transformer_list", []):
+            # Before the character n-grams were scored word by word they were sublinear and l2-normed:
+            # such a model would load and run, but its character scores would no longer be its own.
+            if isinstance(transformer, CharNgramTfidf) and "sublinear_tf" in transformer.__dict__:
+                raise ModelError(f"{path}: made by an earlier ofsted-nlp whose character features differ; "
+                                 "retrain it with `ofsted-nlp train`")
     import sklearn
 
-    trained = card.get("versions", {}).get("scikit-learn")
+    trained = (card.get("versions") or {}).get("scikit-learn") or model.info.get("versions", {}).get("scikit-learn")
     if trained and trained != sklearn.__version__:
         warnings.warn(
             f"model trained with scikit-learn {trained}, running {sklearn.__version__}; predictions may differ",
             UserWarning,
             stacklevel=2,
         )
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*Trying to unpickle estimator.*")
-        model = joblib.load(path)
-    if not isinstance(model, OfstedModel):
-        raise ModelError(f"{path}: not an ofsted-nlp model")
-    for _, transformer in getattr(model.features, "transformer_list", []):
-        # Before the character n-grams were scored word by word they were sublinear and l2-normed:
-        # such a model would load and run, but its character scores would no longer be its own.
-        if isinstance(transformer, CharNgramTfidf) and "sublinear_tf" in transformer.__dict__:
-            raise ModelError(f"{path}: made by an earlier ofsted-nlp whose character features differ; "
-                             "retrain it with `ofsted-nlp train`")
     model.info["card"] = card
+    model.info["path"] = str(path)
     return model

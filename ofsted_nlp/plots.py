@@ -18,10 +18,6 @@ their file whole or not at all.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -49,24 +45,10 @@ def theme_labels() -> list[str]:
     return [t.replace("_", " ") if t != "caf" else "CAF" for t in THEMES]
 
 
-@contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path`` that replaces it only when the block succeeds."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+def _atomic(path: Path):
+    from .outputs import atomic_path
+
+    return atomic_path(Path(path))
 
 
 def plot_values(matrix: pd.DataFrame) -> tuple[str, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:

@@ -44,7 +44,9 @@ def load_card(model_path: str | Path | None = None) -> dict | None:
         from .model import DEFAULT_MODEL
 
         model_path = DEFAULT_MODEL
-    path = Path(model_path).with_suffix(".json")
+    from .model import card_path
+
+    path = card_path(model_path)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -177,7 +179,7 @@ def build_report(findings: pd.DataFrame, documents_read: pd.DataFrame | None = N
 
 def write_report(html: str, path: str | Path) -> Path:
     """Write the report to ``path`` whole or not at all."""
-    from .plots import _atomic
+    from .outputs import atomic_path as _atomic
 
     path = Path(path)
     with _atomic(path) as tmp:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .schema import JUDGEMENTS
+from .schema import JUDGEMENTS as JUDGEMENTS  # re-exported
 
 # Heading text (whole heading, case-insensitive) -> judgement. Order matters:
 # the first pattern that matches decides.

@@ -1,70 +1,90 @@
-"""Per-finding tables: letters and model predictions joined into one row per finding."""
+"""Per-finding tables: letters and model predictions joined into one row per finding.
+
+A tagged finding travels as a :class:`FindingRow`, a named tuple whose fields
+are the output columns (:data:`FINDING_COLUMNS`): cheap to build and to send
+between processes, and read by name everywhere.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .keywords import is_list_item_or_recommendation
-from .labels import SCORE_KEYS
-from .letter import Letter
+from .schema import SCORE_KEYS
 
-# The codebook: "Recommendations and the short noun-phrase bullets under 'What
-# needs to improve' are findings, negative, even when a bullet reads like
-# praise out of context." Judgement is read from the layout, so this rule can
-# only be applied where the layout is known: here, not in the sentence model.
-NEGATIVE_BY_LAYOUT = ("development", "priority_action")
-
-FINDING_COLUMNS = [
-    "document", "la_name", "old_la_code", "new_la_code", "region_name", "date", "kind",
-    "section", "judgement", "index", "text", "themes", "polarity", "scores",
-]
+if TYPE_CHECKING:  # pragma: no cover
+    from .letter import Finding, Letter
+    from .model import OfstedModel
 
 
+class FindingRow(NamedTuple):
+    """One tagged finding: the document's metadata, where the finding stands, and the model's reading."""
+
+    document: str
+    la_name: str | None
+    old_la_code: str | None
+    new_la_code: str | None
+    region_name: str | None
+    date: str | None  # ISO date
+    kind: str
+    section: str
+    judgement: str
+    index: int  # type: ignore[assignment]  # the finding's place in its document (shadows tuple.index)
+    text: str
+    themes: tuple[str, ...]  # the themes over their thresholds
+    polarity: str
+    scores: tuple[float, ...]  # each theme's and each polarity class's probability, in SCORE_KEYS order
 
 
-def finding_rows(letters: list[Letter], model) -> list[tuple]:
-    """One tuple per finding of each letter, in letter then document order, tagged by ``model``.
+FINDING_COLUMNS: list[str] = list(FindingRow._fields)
+# The columns a row takes from its document (Letter.metadata()), in row order.
+DOCUMENT_FIELDS: tuple[str, ...] = tuple(FINDING_COLUMNS[: FINDING_COLUMNS.index("section")])
 
-    Values are in :data:`FINDING_COLUMNS` order and plain Python (str, int,
-    None); ``themes`` is a tuple of the themes over their thresholds and
-    ``scores`` a tuple of each theme's and each polarity class's probability
-    (:data:`~ofsted_nlp.labels.SCORE_KEYS` order), rounded to 3 places. ``polarity`` is the
-    model's, except that a recommendation or verbless list item under a "What
-    needs to improve" or "priority action" heading is ``negative``, as the
-    codebook rules (``scores`` still show the model's view). Tuples cost less
-    to build and to send between processes than dicts, which counts over a
-    corpus; :func:`finding_records` gives dicts.
+
+def finding_rows(letters: Sequence[Letter], model: OfstedModel) -> list[FindingRow]:
+    """One :class:`FindingRow` per finding of each letter, in letter then document order, tagged by ``model``.
+
+    Values are plain Python (str, int, None); ``scores`` are rounded to 3
+    places. Polarity is the model's with the letter's layout passed to it
+    (:meth:`OfstedModel.tag`'s ``judgements``), so a finding gets the same
+    polarity here as from ``model.predict(texts, judgements)``.
     """
-    found = [(meta, f) for letter, meta in ((x, tuple(x.metadata().values())) for x in letters)
-             for f in letter.findings]
+    found: list[tuple[tuple, Finding]] = []
+    for letter in letters:
+        meta = letter.metadata()
+        head = tuple(meta[k] for k in DOCUMENT_FIELDS)
+        found.extend((head, f) for f in letter.findings)
     if not found:
         return []
-    tags = model.tag([f.text for _, f in found])
+    tags = model.tag([f.text for _, f in found], judgements=[f.judgement for _, f in found])
     scores = np.round(np.hstack([tags.theme_proba, tags.polarity_proba]), 3).tolist()
-    polarity = list(tags.polarity)
-    for k, (_, f) in enumerate(found):
-        if f.judgement in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(f.text):
-            polarity[k] = "negative"
+    make = FindingRow._make
     return [
-        meta + (f.section, f.judgement, f.index, f.text, themes, pol, tuple(values))
-        for (meta, f), themes, pol, values in zip(found, tags.themes, polarity, scores)
+        make(head + (f.section, f.judgement, f.index, f.text, themes, pol, tuple(values)))
+        for (head, f), themes, pol, values in zip(found, tags.themes, tags.polarity, scores)
     ]
 
 
-def record_of(row: tuple) -> dict:
-    """A row of :func:`finding_rows` as a dict: ``themes`` a list, ``scores`` a dict by name."""
-    record = dict(zip(FINDING_COLUMNS, row))
-    record["themes"] = list(record["themes"])
-    record["scores"] = dict(zip(SCORE_KEYS, record["scores"]))
+def record_of(row: FindingRow) -> dict:
+    """A row as a dict: ``themes`` a list, ``scores`` a dict by name."""
+    record = row._asdict()
+    record["themes"] = list(row.themes)
+    record["scores"] = dict(zip(SCORE_KEYS, row.scores))
     return record
 
 
-def finding_records(letters: list[Letter], model) -> list[dict]:
+def finding_records(letters: Sequence[Letter], model: OfstedModel) -> list[dict]:
     """:func:`finding_rows` as dicts keyed by :data:`FINDING_COLUMNS`, ready for JSON."""
     return [record_of(row) for row in finding_rows(letters, model)]
 
 
-def findings_table(letters: list[Letter], model) -> pd.DataFrame:
-    """One row per finding of each letter, tagged by ``model``: :func:`finding_records` as a DataFrame."""
-    return pd.DataFrame(finding_records(letters, model), columns=FINDING_COLUMNS)
+def rows_frame(rows: Sequence[FindingRow]) -> pd.DataFrame:
+    """Rows as a DataFrame with the tag table's columns (themes as lists, scores as dicts)."""
+    return pd.DataFrame([record_of(r) for r in rows], columns=FINDING_COLUMNS)
+
+
+def findings_table(letters: Sequence[Letter], model: OfstedModel) -> pd.DataFrame:
+    """One row per finding of each letter, tagged by ``model``: the table ``ofsted-nlp tag`` writes."""
+    return rows_frame(finding_rows(letters, model))

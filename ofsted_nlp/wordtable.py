@@ -12,18 +12,43 @@ Words are the sentence's lower-cased, whitespace-separated pieces
 of its own); what a table stores for a word is up to its ``compute`` function.
 All tables share one numbering of the words (:data:`INDEX`), so a batch is
 split and numbered once however many feature blocks read it.
+
+The index, the tables and the last split are shared by every thread, so
+whatever reads or fills them holds :data:`LOCK` (feature blocks take it for
+the whole of a transform): a notebook or a web service may call one model
+from several threads.
 """
 
 from __future__ import annotations
 
+import functools
 import operator
+import threading
 from itertools import chain, count
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Words", "split_words", "WordTable", "INDEX"]
+__all__ = ["Words", "split_words", "WordTable", "INDEX", "LOCK"]
+
+# Held while the shared index, tables and last split are read or filled (re-entrant: a
+# feature block holds it around its whole transform, which calls split_words and rows).
+LOCK = threading.RLock()
+
+
+F = TypeVar("F", bound=Callable)
+
+
+def locked(fn: F) -> F:
+    """Run ``fn`` holding :data:`LOCK`: for whatever reads the shared word tables."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with LOCK:
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 _GENERATIONS = count()
@@ -75,10 +100,11 @@ class Words:
 
     def ids(self) -> np.ndarray:
         """Each word's number in :data:`INDEX`."""
-        if self._ids is None or self._generation != INDEX.generation:
-            self._ids = INDEX.ids(self.flat)
-            self._generation = INDEX.generation
-        return self._ids
+        with LOCK:
+            if self._ids is None or self._generation != INDEX.generation:
+                self._ids = INDEX.ids(self.flat)
+                self._generation = INDEX.generation
+            return self._ids
 
     def sentence_of_word(self) -> np.ndarray:
         """For each word in ``flat``, the index of its sentence."""
@@ -103,13 +129,15 @@ def split_words(texts: Iterable[str]) -> Words:
     objects, in the same order.
     """
     texts = texts if isinstance(texts, list) else list(texts)
-    last = _LAST[0]
-    if last is not None and len(last) == len(texts) and all(map(operator.is_, last, texts)):
-        return _LAST[1]
+    with LOCK:
+        last = _LAST[0]
+        if last is not None and len(last) == len(texts) and all(map(operator.is_, last, texts)):
+            return _LAST[1]
     pieces = [str(t).lower().split() for t in texts]
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
     words = Words(list(chain.from_iterable(pieces)), lengths)
-    _LAST[0], _LAST[1] = list(texts), words
+    with LOCK:
+        _LAST[0], _LAST[1] = list(texts), words
     return words
 
 
@@ -132,7 +160,10 @@ class WordTable:
         self._n = 0
 
     def rows(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
-        """Each word's row number, and the table's rows (one per word of the index so far)."""
+        """Each word's row number, and the table's rows (one per word of the index so far).
+
+        The caller holds :data:`LOCK` while it uses them: another thread may start a new generation.
+        """
         ids = words.ids()
         if self._generation != INDEX.generation:
             self._generation, self._n = INDEX.generation, 0

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "data" / "letters"
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"
-SHIPPED_MODEL = REPO / "models" / "ofsted-nlp.joblib"
+SHIPPED_MODEL = REPO / "ofsted_nlp" / "models" / "ofsted-nlp.npz"
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +24,7 @@ def corpus() -> Path:
 @pytest.fixture(scope="session")
 def shipped_model():
     if not SHIPPED_MODEL.exists():
-        pytest.skip("models/ofsted-nlp.joblib has not been trained yet")
+        pytest.skip("the shipped model ofsted_nlp/models/ofsted-nlp.npz is missing")
     from ofsted_nlp import load_model
 
     with warnings.catch_warnings():

@@ -33,7 +33,7 @@ from ofsted_nlp.tables import FINDING_COLUMNS
 REPO = Path(__file__).resolve().parents[1]
 LETTERS = sorted((REPO / "data" / "letters").glob("*.txt"))
 SEEDS = REPO / "data" / "labels" / "seeds.csv"
-SHIPPED_MODEL = REPO / "models" / "ofsted-nlp.joblib"
+SHIPPED_MODEL = REPO / "ofsted_nlp" / "models" / "ofsted-nlp.npz"
 
 EXPECTED_AUTHORITIES = [
     ("Hackney", "E09000012", "204"),
@@ -104,7 +104,7 @@ def model_path(tmp_path_factory) -> Path:
         groups = [f"g{i % 4}" for i in range(len(texts))]
     Y = np.array([[1 if t in ts else 0 for t in THEMES] for ts in themes], dtype=int)
     model = fit_model(texts, Y, polarity, groups)
-    path = tmp_path_factory.mktemp("model") / "test-model.joblib"
+    path = tmp_path_factory.mktemp("model") / "test-model.npz"
     save_model(model, path, card={"versions": {"scikit-learn": sklearn.__version__}})
     return path
 
@@ -403,16 +403,16 @@ def test_folder_without_documents_is_exit_2(tmp_path, model_path):
 
 
 def test_unusable_model_is_one_line_exit_2(letters_dir, tmp_path):
-    result = run_process("tag", letters_dir, "--model", tmp_path / "absent.joblib")
+    result = run_process("tag", letters_dir, "--model", tmp_path / "absent.npz")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert stderr_lines(result) == [
-        f"ofsted-nlp: {tmp_path / 'absent.joblib'}: no such model file (train one with `ofsted-nlp train`)"
+        f"ofsted-nlp: {tmp_path / 'absent.npz'}: no such model file (train one with `ofsted-nlp train`)"
     ]
 
 
 def test_altered_model_is_refused(letters_dir, model_path, tmp_path):
-    altered = tmp_path / "altered.joblib"
+    altered = tmp_path / "altered.npz"
     shutil.copy(model_path, altered)
     shutil.copy(model_path.with_suffix(".json"), altered.with_suffix(".json"))
     with open(altered, "ab") as fh:
@@ -426,14 +426,14 @@ def test_existing_output_survives_failed_runs(letters_dir, model_path, tmp_path)
     out = tmp_path / "out.xlsx"
     out.write_bytes(b"precious")
     assert run("tag", tmp_path / "missing", "-m", model_path, "-o", out).exit_code == 2
-    assert run("tag", letters_dir, "-m", tmp_path / "absent.joblib", "-o", out).exit_code == 2
+    assert run("tag", letters_dir, "-m", tmp_path / "absent.npz", "-o", out).exit_code == 2
     assert run("tag", letters_dir, "-m", model_path, "-o", out, "-j", "0").exit_code == 2
     assert out.read_bytes() == b"precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["letters", "out.xlsx"]
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path):
-    from ofsted_nlp.commands._common import atomic_path
+    from ofsted_nlp.outputs import atomic_path
 
     out = tmp_path / "out.csv"
     out.write_text("old\n")
@@ -560,7 +560,7 @@ def check_haringey_caseloads(model: Path, letters_dir: Path, tmp_path: Path) -> 
     assert workload and all("caseloads" in r["themes"] and r["polarity"] == "negative" for r in workload)
 
 
-@pytest.mark.skipif(not SHIPPED_MODEL.exists(), reason="shipped model models/ofsted-nlp.joblib not trained yet")
+@pytest.mark.skipif(not SHIPPED_MODEL.exists(), reason="the shipped model ofsted_nlp/models/ofsted-nlp.npz is missing")
 def test_haringey_caseloads_criticised_with_the_shipped_model(letters_dir, tmp_path):
     check_haringey_caseloads(SHIPPED_MODEL, letters_dir, tmp_path)
 
@@ -698,7 +698,7 @@ def test_closed_pipe_on_stdout_ends_quietly(monkeypatch):
 @pytest.mark.parametrize("values", [[0.125] * 9, [1.0, 0.0] + [0.5] * 7, [float("nan")] + [0.0] * 8, [1] * 9,
                                     [True] * 9, ["x"] * 9])
 def test_scores_are_written_as_json_writes_them(values):
-    from ofsted_nlp.commands.tag import _score_values_text
+    from ofsted_nlp.writers import _score_values_text
     from ofsted_nlp.labels import SCORE_KEYS
 
     assert _score_values_text(tuple(values)) == json.dumps(dict(zip(SCORE_KEYS, values)))

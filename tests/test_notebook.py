@@ -22,7 +22,7 @@ TOUR = NOTEBOOKS / "tour.ipynb"
 @pytest.fixture(scope="module")
 def model_present() -> None:
     if not SHIPPED_MODEL.exists():
-        pytest.skip("models/ofsted-nlp.joblib has not been trained yet")
+        pytest.skip("the shipped model ofsted_nlp/models/ofsted-nlp.npz is missing")
 
 
 def _execute(env: dict[str, str] | None = None):

@@ -1,6 +1,6 @@
-"""What the commands share: finding input files, reading and tagging them (in
-worker processes if asked), reporting problems as one line each, and writing
-outputs whole or not at all.
+"""What the commands share: options declared once, exit codes, one-line messages,
+and the wiring of the library's batch pipeline (:mod:`ofsted_nlp.pipeline`) and
+whole-or-nothing outputs (:mod:`ofsted_nlp.outputs`) to the terminal.
 
 Exit codes: 0 every file was read; 1 some files could not be read (the rest
 were processed and written); 2 usage error, or nothing could be produced (no
@@ -12,24 +12,24 @@ the CLI starts, and ``ofsted-nlp --help`` must stay fast.
 
 from __future__ import annotations
 
-import gc
 import os
-import stat
 import sys
-import tempfile
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Callable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional, Sequence
 
 import typer
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..pipeline import DocumentResult
 
 # Typer >= 0.20 vendors click; take its exception classes from typer's public
 # BadParameter so that they are the ones the app handles, whichever typer runs.
 BadParameter = typer.BadParameter
-UsageError = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
-ClickException = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+UsageError: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+ClickException: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 PROG = "ofsted-nlp"
 
@@ -39,17 +39,16 @@ PathsArg = Annotated[list[Path], typer.Argument(
     help="Letters or reports (.txt or .pdf), or folders searched recursively for them.")]
 ModelOpt = Annotated[Optional[Path], typer.Option(
     "--model", "-m", dir_okay=False, show_default=False,
-    help="Model file [default: models/ofsted-nlp.joblib].")]
+    help="Model file [default: the model shipped with the package].")]
+TrustPickleOpt = Annotated[bool, typer.Option(
+    "--trust-pickle", help="Load a joblib (pickle) model of an earlier version. Unpickling can run code: "
+                           "only for a file you made yourself.")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")]
-SUFFIXES = (".txt", ".pdf")
 
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 
-DOCUMENT_COLUMNS = [
-    "document", "path", "la_name", "old_la_code", "new_la_code", "region_name", "date", "kind", "findings",
-]
 
 
 class CommandError(Exception):
@@ -82,68 +81,19 @@ def stderr_is_tty() -> bool:
         return False
 
 
-# --------------------------------------------------------------------------- input files
-
-
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
-def _folder_files(root: Path) -> list[Path]:
-    found = []
-    for dirpath, dirnames, filenames in os.walk(root):  # does not follow symlinked folders
-        dirnames[:] = [d for d in dirnames if not _is_hidden(d)]
-        for name in filenames:
-            if not _is_hidden(name) and Path(name).suffix.lower() in SUFFIXES:
-                found.append(Path(dirpath) / name)
-    return sorted(found, key=lambda p: p.relative_to(root).parts)
-
-
-@dataclass
-class Inputs:
-    files: list[Path]
-    missing: list[str]  # one-line messages for paths that do not exist
-
-
-def find_inputs(paths: Sequence[Path], exclude: Path | None = None) -> Inputs:
-    """Files to read, in the order given; folders are searched recursively, sorted.
-
-    A file named explicitly with another extension than ``.txt``/``.pdf`` is a
-    usage error; paths that do not exist are returned as messages (the run goes
-    on with the others). The same file given twice is read once.
-    """
-    files: list[Path] = []
-    missing: list[str] = []
-    seen: set[Path] = set()
-    excluded = exclude.resolve() if exclude is not None else None
-    for p in paths:
-        if p.is_dir():
-            candidates = _folder_files(p)
-            if not candidates:
-                warn_line(f"{p}: no .txt or .pdf files in this folder")
-        elif p.exists():
-            if p.suffix.lower() not in SUFFIXES:
-                raise UsageError(f"{p}: unsupported file type {p.suffix or '(no extension)'!r}; "
-                                 "expected .txt or .pdf files or folders")
-            candidates = [p]
-        else:
-            missing.append(f"{p}: no such file or folder")
-            continue
-        for c in candidates:
-            key = c.resolve()
-            if key in seen or key == excluded:
-                continue
-            seen.add(key)
-            files.append(c)
-    return Inputs(files, missing)
-
-
 def check_jobs(jobs: int) -> int:
+    """``--jobs``: -1 is one per CPU; more than the CPUs is capped to them, with one line."""
+    from ..pipeline import available_cpus
+
+    cpus = available_cpus()
     if jobs == -1:
-        return os.cpu_count() or 1
+        return cpus
     if jobs < 1:
         raise BadParameter(f"{jobs} (give a number of processes >= 1, or -1 for one per CPU)",
                            param_hint="'--jobs'")
+    if jobs > cpus:
+        warn_line(f"--jobs {jobs} is more than the {cpus} CPUs this process may use; using {cpus}")
+        return cpus
     return jobs
 
 
@@ -158,170 +108,28 @@ def check_output(path: Path, option: str = "--output") -> None:
 
 # --------------------------------------------------------------------------- model
 
-_MODELS: dict[tuple, object] = {}
 
+def load_model_once(path: Path | None, trust_pickle: bool = False):
+    """Load (and check) the model, showing its warnings as one line each. Raises CommandError if unusable."""
+    from ..errors import ModelError
+    from ..pipeline import cached_model
 
-def model_key(path: Path | None) -> tuple:
-    """Identifies a model file and its version on disk (so a retrained file is reloaded)."""
-    from ..model import DEFAULT_MODEL
-
-    p = Path(path) if path is not None else DEFAULT_MODEL
     try:
-        st = p.stat()
-        return (str(p.resolve()), st.st_mtime_ns, st.st_size)
-    except OSError:
-        return (str(p), 0, 0)
-
-
-def batch_gc() -> None:
-    """Tune the garbage collector for a batch: read hundreds of documents, allocate millions of small objects.
-
-    The model, spaCy's vocabulary and the libraries are kept for the whole run,
-    so they are frozen out of the collector's scans, and the youngest
-    generation is collected every 50,000 allocations instead of every 700.
-    Over the corpus this saves about a tenth of the CPU time (measured) for a
-    few MB more memory.
-    """
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
-
-
-def cached_model(key: tuple):
-    """The model for ``key``, loaded once per process (workers keep theirs between files)."""
-    model = _MODELS.get(key)
-    if model is None:
-        from ..model import load_model
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the parent has shown them once already
-            model = load_model(key[0])
-        _MODELS.clear()
-        _MODELS[key] = model
-        batch_gc()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = cached_model(path, trust_pickle=trust_pickle)
+    except ModelError as exc:
+        raise CommandError(str(exc)) from None
+    except Exception as exc:
+        if os.environ.get("OFSTED_NLP_DEBUG"):
+            raise
+        raise CommandError(f"{path}: cannot load the model ({type(exc).__name__}: {exc})") from None
+    for w in caught:
+        warn_line(str(w.message))
     return model
 
 
-def load_model_once(path: Path | None) -> tuple:
-    """Load (and check) the model in this process, showing its warnings as one line each.
-
-    Returns the key workers use to load it themselves. Raises CommandError for
-    a model that cannot be used.
-    """
-    from ..model import ModelError, load_model
-
-    key = model_key(path)
-    if key in _MODELS:
-        return key
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model = load_model(key[0])
-    except ModelError as exc:
-        raise CommandError(str(exc)) from None
-    except Exception as exc:  # a file that joblib cannot unpickle, etc.
-        raise CommandError(f"{key[0]}: cannot load the model ({type(exc).__name__}: {exc})") from None
-    for w in caught:
-        warn_line(str(w.message))
-    _MODELS.clear()
-    _MODELS[key] = model
-    batch_gc()
-    return key
-
-
 # --------------------------------------------------------------------------- reading and tagging
-
-
-@dataclass
-class DocResult:
-    """What a worker sends back for one file: its findings, or why it failed."""
-
-    path: str
-    document: dict | None = None
-    records: list[tuple] = field(default_factory=list)  # tables.finding_rows, or (themes, polarity) if compact
-    messages: list[str] = field(default_factory=list)
-    error: str | None = None
-
-
-
-
-def _caught(result: DocResult, caught: list) -> None:
-    """The reader's warnings name the file; others (from libraries) are shown once per run."""
-    for w in caught:
-        msg = one_line(str(w.message))
-        if msg not in result.messages:
-            result.messages.append(msg)
-
-
-def _failure(path: str, exc: BaseException) -> str:
-    from ..errors import OfstedReadError
-
-    if isinstance(exc, OfstedReadError):
-        return one_line(str(exc))
-    if isinstance(exc, OSError):
-        return one_line(f"{path}: {exc.strerror or exc}")
-    if isinstance(exc, MemoryError):
-        return f"{path}: out of memory while reading"
-    return one_line(f"{path}: unexpected error ({type(exc).__name__}: {exc})")  # a bug costs one file, not the batch
-
-
-def _read(path: str):
-    """(DocResult, Letter or None) for one file. Never raises."""
-    from ..letter import read_letter
-
-    result = DocResult(path)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            letter = read_letter(path)
-        _caught(result, caught)
-        result.document = letter.metadata() | {"path": path, "findings": len(letter.findings)}
-        return result, letter
-    except Exception as exc:
-        if os.environ.get("OFSTED_NLP_DEBUG"):
-            raise
-        result.error = _failure(path, exc)
-        return result, None
-
-
-def _tag(read: list, key: tuple, compact: bool) -> None:
-    """Tag the findings of the letters read, in one call to the model, into their results."""
-    from ..tables import FINDING_COLUMNS, finding_rows
-
-    done = [(result, letter) for result, letter in read if letter is not None]
-    if not done:
-        return
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            rows = finding_rows([letter for _, letter in done], cached_model(key))
-        _caught(done[0][0], caught)
-    except Exception as exc:
-        if os.environ.get("OFSTED_NLP_DEBUG"):
-            raise
-        if len(done) > 1:  # find the document at fault: tag each on its own
-            for pair in done:
-                _tag([pair], key, compact)
-        else:
-            result = done[0][0]
-            result.error, result.document = _failure(result.path, exc), None
-        return
-    start = 0
-    themes, polarity = FINDING_COLUMNS.index("themes"), FINDING_COLUMNS.index("polarity")
-    for result, letter in done:
-        mine = rows[start:start + len(letter.findings)]
-        start += len(letter.findings)
-        result.records = [(r[themes], r[polarity]) for r in mine] if compact else mine
-
-
-def tag_files(paths: list[str], key: tuple, compact: bool = False) -> list[DocResult]:
-    """Read files and tag all their findings together. Never raises: failures come back as ``error``.
-
-    One call to the model for the lot is cheaper than one per document.
-    ``compact`` returns only themes and polarity of each finding (enough for a matrix).
-    """
-    read = [_read(p) for p in paths]
-    _tag(read, key, compact)
-    return [result for result, _ in read]
 
 
 @dataclass
@@ -338,55 +146,43 @@ class Batch:
         return EXIT_SOME_FAILED if self.failed else EXIT_OK
 
 
-# Files read and tagged together: large enough that the model's per-call costs
-# are spread over a few thousand findings, small enough to keep memory low and
-# the progress bar moving (and, with --jobs, the workers evenly loaded).
-CHUNK = 16
-CHUNK_PARALLEL = 4
+def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callable[[DocumentResult], None],
+              exclude: Sequence[Path] = (), desc: str = "tagging", compact: bool = False,
+              trust_pickle: bool = False) -> Batch:
+    """Find, read and tag documents (:mod:`ofsted_nlp.pipeline`), passing each one read to ``sink`` in input order.
 
-
-def _results(files: list[Path], key: tuple, jobs: int, compact: bool) -> Iterator[DocResult]:
-    paths = [str(f) for f in files]
-    if jobs <= 1 or len(paths) <= 1:
-        for i in range(0, len(paths), CHUNK):
-            yield from tag_files(paths[i:i + CHUNK], key, compact)
-        return
-    from joblib import Parallel, delayed
-
-    # Each worker loads the model once (cached_model) and reads and tags a few
-    # whole documents at a time; results come back in input order whatever the
-    # number of workers.
-    chunks = [paths[i:i + CHUNK_PARALLEL] for i in range(0, len(paths), CHUNK_PARALLEL)]
-    parallel = Parallel(n_jobs=min(jobs, len(chunks)), backend="loky", return_as="generator")
-    for results in parallel(delayed(tag_files)(chunk, key, compact) for chunk in chunks):
-        yield from results
-
-
-def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callable[[DocResult], None],
-              exclude: Path | None = None, desc: str = "tagging", compact: bool = False) -> Batch:
-    """Find, read and tag documents, passing each one read to ``sink`` in input order.
-
-    Bad files and warnings are reported on stderr as they come. ``compact``
-    keeps only what a matrix needs of each finding. Raises CommandError
-    (exit 2) when no file is found or none can be read.
+    Bad files and warnings are reported on stderr as they come. Raises
+    CommandError (exit 2) when no file is found or none can be read, and
+    UsageError for a file named explicitly that is not .txt or .pdf.
     """
-    inputs = find_inputs(paths, exclude=exclude)
-    for msg in inputs.missing:
-        say(msg)
+    from ..pipeline import SUFFIXES, find_documents, tag_files
+
+    for p in paths:
+        if p.is_file() and p.suffix.lower() not in SUFFIXES:
+            raise UsageError(f"{p}: unsupported file type {p.suffix or '(no extension)'!r}; "
+                             "expected .txt or .pdf files or folders")
+    inputs = find_documents(paths, exclude=exclude)
+    failed = 0
+    for problem in inputs.problems:
+        if problem.endswith("no .txt or .pdf files in this folder"):
+            warn_line(problem)
+        else:
+            say(problem)
+            failed += 1
     if not inputs.files:
         raise CommandError("no .txt or .pdf files to read in " + " ".join(str(p) for p in paths))
-    key = load_model_once(model)
+    loaded = load_model_once(model, trust_pickle=trust_pickle)
 
-    from tqdm import tqdm
+    import tqdm as tqdm_module
 
+    tqdm_module.tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked from this one
     documents: list[dict] = []
     shown: set[str] = set()
     findings = 0
-    failed = len(inputs.missing)
-    bar = tqdm(total=len(inputs.files), desc=desc, unit="doc", file=sys.stderr, disable=not stderr_is_tty(),
-               leave=False)
+    bar = tqdm_module.tqdm(total=len(inputs.files), desc=desc, unit="doc", file=sys.stderr,
+                           disable=not stderr_is_tty(), leave=False)
     try:
-        for res in _results(inputs.files, key, jobs, compact):
+        for res in tag_files([str(f) for f in inputs.files], loaded, jobs, compact):
             for msg in res.messages:
                 if msg not in shown:
                     shown.add(msg)
@@ -395,59 +191,26 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
                 say(res.error)
                 failed += 1
             else:
+                assert res.document is not None
                 documents.append(res.document)
-                findings += len(res.records)
+                findings += len(res.rows)
                 sink(res)
             bar.update(1)
     finally:
         bar.close()
     if not documents:
         raise CommandError("none of the files could be read; nothing written")
-    return Batch(documents, findings, failed, len(inputs.files) + len(inputs.missing))
+    return Batch(documents, findings, failed, len(inputs.files) + len(inputs.problems))
 
 
 # --------------------------------------------------------------------------- output
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path`` whole.
-
-    On any error the temporary file is removed and an existing ``path`` is left
-    as it was.
-    """
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
-                                    suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        try:
-            mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-
-
 @contextmanager
 def output_file(path: Path) -> Iterator[Path]:
-    """``atomic_path`` for a command's output: a write failure becomes a one-line CommandError."""
+    """:func:`ofsted_nlp.outputs.atomic_path` for a command's output: a write failure is a one-line CommandError."""
+    from ..outputs import atomic_path
+
     try:
         with atomic_path(path) as tmp:
             yield tmp
@@ -455,7 +218,7 @@ def output_file(path: Path) -> Iterator[Path]:
         raise CommandError(f"{path}: cannot be written ({exc.strerror or exc}); nothing written") from None
 
 
-def write_output(path: Path, write: Callable[[Path], None]) -> None:
+def write_output(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` and put the result at ``path`` whole, or raise a one-line CommandError."""
     with output_file(path) as tmp:
         write(tmp)

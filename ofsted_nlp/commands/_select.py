@@ -63,30 +63,28 @@ def selection_from(region: str | None = None, authority: list[str] | None = None
                      kinds=tuple(kind or ()), neighbours_of=neighbours)
 
 
-def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, exclude: Path | None = None):
+def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, exclude: Path | None = None,
+                  trust_pickle: bool = False):
     """(findings, documents, batch): every finding of the selected documents as a DataFrame (FINDING_COLUMNS),
-    the selected documents read (one row each, with their number of findings) and the batch (exit code).
+    the selected documents read (one row each, with their number of findings; the authority's first with
+    --neighbours) and the batch (exit code).
 
-    Raises CommandError (exit 2) when no document read is selected.
+    Documents the selection leaves out are dropped as they come. Raises
+    CommandError (exit 2) when no document read is selected.
     """
-    rows: list[tuple] = []
-    batch = _common.run_batch(paths, model, jobs, lambda result: rows.extend(result.records), exclude=exclude)
+    rows: list = []
+    sink = SelectingSink(selection, lambda result: rows.extend(result.rows))
+    batch = _common.run_batch(paths, model, jobs, sink, exclude=[exclude] if exclude is not None else [],
+                              trust_pickle=trust_pickle)
+    sink.close()
     import pandas as pd
 
+    from ..pipeline import DOCUMENT_COLUMNS
     from ..tables import FINDING_COLUMNS
 
     findings = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     findings["themes"] = [list(t) for t in findings["themes"]]
-    documents = pd.DataFrame(batch.documents, columns=_common.DOCUMENT_COLUMNS)
-    if not selection.empty:
-        documents = selection.apply(documents)
-        if documents.empty:
-            raise _common.CommandError(f"no document read matches the selection ({selection.describe()})")
-        order = {d: i for i, d in enumerate(documents["document"])}
-        findings = findings[findings["document"].isin(order)]
-        findings = findings.iloc[sorted(range(len(findings)), key=lambda i: (order[findings["document"].iloc[i]], i))]
-        findings = findings.reset_index(drop=True)
-        documents = documents.reset_index(drop=True)
+    documents = select_documents(pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS), selection)
     return findings, documents, batch
 
 

@@ -24,6 +24,7 @@ def change(
     = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
+    trust_pickle: _common.TrustPickleOpt = False,
 ) -> None:
     """Per authority, each theme's net in its earliest and latest document of the selection, and the change.
 
@@ -38,7 +39,8 @@ def change(
     if output is not None:
         _common.check_output(output)
     with _common.command_errors():
-        findings, documents, batch = _select.read_findings(paths, model, jobs, selection, exclude=output)
+        findings, documents, batch = _select.read_findings(paths, model, jobs, selection, exclude=output,
+                                                          trust_pickle=trust_pickle)
         from ..timeline import change_table
 
         table = change_table(findings, documents)

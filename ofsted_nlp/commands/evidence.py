@@ -44,6 +44,7 @@ def evidence(
         help="Write the sentences to FILE.csv or FILE.xlsx [default: print them].")] = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
+    trust_pickle: _common.TrustPickleOpt = False,
 ) -> None:
     """Print the sentences behind a cell of the matrix: document, date, section, polarity and sentence.
 
@@ -61,7 +62,8 @@ def evidence(
     if output is not None:
         _common.check_output(output)
     with _common.command_errors():
-        findings, _, batch = _select.read_findings(paths, model, jobs, selection, exclude=output)
+        findings, _, batch = _select.read_findings(paths, model, jobs, selection, exclude=output,
+                                                          trust_pickle=trust_pickle)
         from ..evidence import evidence as sentences_behind
 
         rows = sentences_behind(findings, theme=theme, polarity=None if polarity is None else polarity.value,

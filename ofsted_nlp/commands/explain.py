@@ -28,8 +28,7 @@ def explain(
         from ..explain import explain_sentence, polarity_terms, theme_terms
         from ..labels import POLARITIES, THEMES
 
-        key = _common.load_model_once(model)
-        m = _common.cached_model(key)
+        m = _common.load_model_once(model)
         if theme is not None:
             if theme in THEMES:
                 pos, neg = theme_terms(m, theme, top=top or 10)
@@ -45,7 +44,7 @@ def explain(
             for c in neg:
                 typer.echo(f"  {c.weight:+7.3f}  {c.feature}")
             return
-        if not text.strip():
+        if text is None or not text.strip():
             raise _common.CommandError("the sentence is empty")
         out = explain_sentence(m, text, top=top or 5)
         typer.echo(f"themes: {', '.join(out['themes']) or '(none)'}")

@@ -42,6 +42,7 @@ def matrix(
         help="Draw a heatmap of the net balance to FILE.png or FILE.html (interactive, counts on hover).")] = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
+    trust_pickle: _common.TrustPickleOpt = False,
 ) -> None:
     """Compare authorities (or documents) theme by theme.
 
@@ -65,15 +66,17 @@ def matrix(
         read = [0]
 
         def keep(result) -> None:
-            rows.extend((read[0], themes, polarity) for themes, polarity in result.records)
+            rows.extend((read[0], themes, polarity) for themes, polarity in result.rows)
             read[0] += 1
 
-        batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True)
+        batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True, trust_pickle=trust_pickle)
         import pandas as pd
 
         from ..matrix import theme_matrix
 
-        documents = pd.DataFrame(batch.documents, columns=_common.DOCUMENT_COLUMNS)
+        from ..pipeline import DOCUMENT_COLUMNS
+
+        documents = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
         findings = documents.iloc[[r[0] for r in rows]].reset_index(drop=True)
         findings["themes"] = [r[1] for r in rows]
         findings["polarity"] = [r[2] for r in rows]
@@ -87,7 +90,7 @@ def matrix(
             try:
                 draw(counts, plot)
             except OSError as exc:
-                raise _common.CommandError(f"{plot}: cannot be written ({exc.strerror or exc}); nothing written")
+                raise _common.CommandError(f"{plot}: cannot be written ({exc.strerror or exc}); nothing written") from None
         if output is None:
             _common.write_stdout(matrix_text(table), binary=False)
         else:

@@ -22,6 +22,7 @@ def report(
     neighbours: _select.NeighboursOpt = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
+    trust_pickle: _common.TrustPickleOpt = False,
 ) -> None:
     """Write one HTML report: heatmap (click a cell for its sentences), grades, documents over time, the model.
 
@@ -34,7 +35,8 @@ def report(
     jobs = _common.check_jobs(jobs)
     _common.check_output(output)
     with _common.command_errors():
-        findings, documents, batch = _select.read_findings(paths, model, jobs, selection, exclude=output)
+        findings, documents, batch = _select.read_findings(paths, model, jobs, selection, exclude=output,
+                                                          trust_pickle=trust_pickle)
         from ..report import build_report, load_card, write_report
 
         html = build_report(findings, documents, card=load_card(model), selection=selection.describe(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -11,12 +11,13 @@ from . import _common
 
 
 def train(
-    output: Annotated[Path, typer.Option(
+    output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False,
         help="Where to write the model (its card goes beside it as .json and .md; "
-             "an existing model is kept as *.previous.*).")] = Path("models/ofsted-nlp.joblib"),
-    labels: Annotated[Path, typer.Option("--labels", file_okay=False, help="Folder of label files.")] = None,
-    corpus: Annotated[Path, typer.Option("--corpus", file_okay=False,
+             "an existing model is kept as *.previous.*) [default: the package's shipped model].",
+        show_default=False)] = None,
+    labels: Annotated[Optional[Path], typer.Option("--labels", file_okay=False, help="Folder of label files.")] = None,
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", file_okay=False,
                                          help="The corpus the corpus labels refer to.")] = None,
     evaluate: Annotated[bool, typer.Option(
         "--evaluate/--no-evaluate", help="Cross-validate by authority for the model card (adds ~3 minutes).")] = True,
@@ -34,6 +35,9 @@ def train(
         from ..labels import LabelError
         from ..training import train_and_save
 
+        from ..model import DEFAULT_MODEL
+
+        output = output or DEFAULT_MODEL
         labels_dir = labels or LABELS_DIR
         corpus_dir = corpus or SHARED_CORPUS
         if not labels_dir.is_dir():

@@ -1,0 +1,230 @@
+"""Writers of tagged findings: CSV, JSON lines, Excel and a readable table.
+
+Each writer takes findings document by document (``add(result)`` for a
+:class:`~ofsted_nlp.pipeline.DocumentResult`, or ``add_rows(rows)``) and
+``close`` finishes the output; ``abort`` stops without finishing it. Columns
+are :data:`~ofsted_nlp.tables.FINDING_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Iterable, Union
+
+from .schema import SCORE_KEYS
+from .tables import FINDING_COLUMNS, FindingRow, record_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pipeline import DocumentResult
+
+__all__ = ["FORMATS", "open_writer", "row_cells", "table_text", "CsvWriter", "JsonlWriter", "TableWriter",
+           "XlsxWriter"]
+
+
+def row_cells(row: FindingRow) -> list:
+    """A row as cells for CSV or Excel, in FINDING_COLUMNS order: themes joined by ';', scores as JSON
+    text, missing values empty."""
+    cells = ["" if v is None else v for v in row]
+    cells[_THEMES] = ";".join(row.themes)
+    cells[_SCORES] = _score_values_text(row.scores)
+    return cells
+
+
+_THEMES = FINDING_COLUMNS.index("themes")
+_SCORES = FINDING_COLUMNS.index("scores")
+
+
+def _score_values_text(values: tuple) -> str:
+    """``json.dumps`` of the scores by name, given their values in SCORE_KEYS order; a fixed template
+    when they are finite floats (the repr of one is how JSON writes it), which is faster."""
+    if set(map(type, values)) == {float} and math.isfinite(sum(values)):
+        return _SCORES_TEMPLATE % values
+    return json.dumps(dict(zip(SCORE_KEYS, values)))
+
+
+_SCORES_TEMPLATE = "{" + ", ".join(f"{json.dumps(k)}: %r" for k in SCORE_KEYS) + "}"
+
+
+class Writer:
+    """Receives each document's records in input order; ``close`` finishes the output."""
+
+    def __init__(self, target: io.StringIO | Path):
+        self.owned = not isinstance(target, io.StringIO)
+        self.fh: IO[str] = target if isinstance(target, io.StringIO) else open(  # noqa: SIM115 - closed by close()
+            target, "w", encoding="utf-8", newline="")
+
+    def add(self, result: DocumentResult) -> None:
+        """Write one document's findings."""
+        self.add_rows(result.rows)
+
+    def add_rows(self, rows: Iterable[FindingRow]) -> None:
+        for row in rows:
+            self.write(record_of(row))
+
+    def write(self, record: dict) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self.owned and not self.fh.closed:
+            self.fh.close()
+
+    def abort(self) -> None:
+        """Stop without finishing the output (the caller discards the file)."""
+        Writer.close(self)
+
+
+class CsvWriter(Writer):
+    def __init__(self, target):
+        super().__init__(target)
+        self.columns = list(FINDING_COLUMNS)
+        self.writer = csv.writer(self.fh, lineterminator="\n")
+        self.writer.writerow(self.columns)
+
+    def add_rows(self, rows: Iterable[FindingRow]) -> None:
+        self.writer.writerows(map(row_cells, rows))
+
+
+class JsonlWriter(Writer):
+    def write(self, record: dict) -> None:
+        self.fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class TableWriter(Writer):
+    """Column widths depend on every row, so the table is written at the end."""
+
+    def __init__(self, target, width: int | None):
+        super().__init__(target)
+        self.width = width
+        self.records: list[dict] = []
+
+    def write(self, record: dict) -> None:
+        self.records.append(record)
+
+    def close(self) -> None:
+        if not self.fh.closed:
+            self.fh.write(table_text(self.records, self.width))
+        super().close()
+
+
+class XlsxWriter:
+    """A write-only workbook: rows go to disk as they come (openpyxl keeps little in memory)."""
+
+    WIDTHS = {"document": 26, "la_name": 20, "section": 30, "text": 100, "themes": 24, "scores": 40}
+
+    def __init__(self, path: Path):
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.utils import get_column_letter
+
+        self.path = path
+        self.illegal = ILLEGAL_CHARACTERS_RE
+        self.columns = list(FINDING_COLUMNS)
+        self.wb = Workbook(write_only=True)
+        self.ws = self.wb.create_sheet("findings")
+        self.ws.freeze_panes = "A2"
+        for i, c in enumerate(self.columns, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = self.WIDTHS.get(c, 14)
+        self.ws.append(self.columns)
+        self.saved = False
+
+    def add(self, result: DocumentResult) -> None:
+        self.add_rows(result.rows)
+
+    def add_rows(self, rows: Iterable[FindingRow]) -> None:
+        for cells in map(row_cells, rows):
+            # Control characters from PDFs are not allowed in Excel cells.
+            self.ws.append([self.illegal.sub("", v) if isinstance(v, str) else v for v in cells])
+
+    def close(self) -> None:
+        if not self.saved:
+            self.saved = True
+            self.wb.save(self.path)
+
+    def abort(self) -> None:
+        """Close the sheet's row stream and drop openpyxl's temporary file, writing no workbook."""
+        if self.saved:
+            return
+        self.saved = True
+        try:
+            self.ws.close()
+            writer = getattr(self.ws, "_writer", None)
+            if writer is not None:
+                writer.cleanup()
+        except Exception:  # openpyxl also removes its temporary files at exit
+            pass
+
+
+FORMATS = ("table", "csv", "jsonl", "xlsx")
+
+
+AnyWriter = Union["CsvWriter", "JsonlWriter", "TableWriter", "XlsxWriter"]
+
+
+def open_writer(fmt: str, target: io.StringIO | Path, width: int | None = None) -> AnyWriter:
+    """A writer of findings in ``fmt`` (one of :data:`FORMATS`) to a text buffer or a file path.
+
+    xlsx needs a path. ``width`` (table only) fits each finding on a line of that many characters.
+    """
+    if fmt == "xlsx":
+        if not isinstance(target, Path):
+            raise ValueError("xlsx output needs a file path")
+        return XlsxWriter(target)
+    if fmt == "csv":
+        return CsvWriter(target)
+    if fmt == "jsonl":
+        return JsonlWriter(target)
+    if fmt == "table":
+        return TableWriter(target, width)
+    raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+MIN_TEXT = 30
+
+
+def table_text(records: list[dict], width: int | None) -> str:
+    """A readable table: document, authority, judgement, polarity, themes and text.
+
+    With a ``width`` (the terminal's) the text is cut to fit one line per finding.
+    """
+    rows = [
+        [
+            r["document"] or "",
+            r["la_name"] or "unknown",
+            r["judgement"] or "",
+            r["polarity"] or "",
+            ", ".join(r["themes"] or []) or "-",
+            " ".join((r["text"] or "").split()),
+        ]
+        for r in records
+    ]
+    header = ["document", "authority", "judgement", "polarity", "themes", "text"]
+    caps = [24, 20, 22, 8, 30]
+    widths = [
+        min(cap, max([len(header[i])] + [len(row[i]) for row in rows])) for i, cap in enumerate(caps)
+    ]
+    if width is not None:
+        # Narrow the widest columns (down to their floors) until the text has MIN_TEXT characters.
+        floors = [min(w, f) for w, f in zip(widths, (16, 10, 10, 8, 10))]
+        while sum(widths) + 2 * len(widths) + MIN_TEXT > width:
+            room = [w - f for w, f in zip(widths, floors)]
+            if max(room) <= 0:
+                break
+            widest = max((w for w, r in zip(widths, room) if r > 0))
+            widths[[i for i, (w, r) in enumerate(zip(widths, room)) if r > 0 and w == widest][0]] -= 1
+    lines = []
+    for row in [header] + rows:
+        cells = [_cut(row[i], widths[i]).ljust(widths[i]) for i in range(5)]
+        line = "  ".join(cells) + "  "
+        text = row[5]
+        if width is not None:
+            text = _cut(text, max(MIN_TEXT, width - len(line)))
+        lines.append(line + text)
+    return "\n".join(lines) + "\n"
