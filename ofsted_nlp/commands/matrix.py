@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import _common
+from . import _common, _select
 
 
 class Value(str, Enum):
@@ -19,7 +19,14 @@ class Value(str, Enum):
 
 class By(str, Enum):
     authority = "authority"
+    authority_year = "authority-year"
     document = "document"
+
+
+class Format(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+    ees = "ees"
 
 
 TABLE_EXTENSIONS = (".csv", ".xlsx")
@@ -32,14 +39,27 @@ def matrix(
         "--value", "-v", case_sensitive=False,
         help="net: (positive - negative) / (positive + negative) per theme; count: positive and negative "
              "counts; negative: negative counts.")] = Value.net,
-    by: Annotated[By, typer.Option("--by", "-b", case_sensitive=False, help="One row per authority or per document.")]
-    = By.authority,
+    by: Annotated[By, typer.Option(
+        "--by", "-b", case_sensitive=False,
+        help="One row per authority, per authority and calendar year, or per document (by authority then date, "
+             "labelled \"Hackney · 2019-03-04 · focused visit\").")] = By.authority,
+    region: _select.RegionOpt = None,
+    authority: _select.AuthorityOpt = None,
+    since: _select.SinceOpt = None,
+    until: _select.UntilOpt = None,
+    kind: _select.KindOpt = None,
+    neighbours: _select.NeighboursOpt = None,
+    format: Annotated[Optional[Format], typer.Option(
+        "--format", "-f", case_sensitive=False, show_default=False,
+        help="csv or xlsx [default: from --output's extension]; ees: the DfE explore education statistics tidy "
+             "CSV (per year, authority, region and England, by theme) with FILE.meta.csv beside it.")] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write the matrix to FILE.csv or FILE.xlsx [default: print it].")] = None,
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", "-p", dir_okay=False, show_default=False,
-        help="Draw a heatmap of the net balance to FILE.png or FILE.html (interactive, counts on hover).")] = None,
+        help="Draw a heatmap of the --value to FILE.png or FILE.html (interactive, counts on hover); cells from "
+             "fewer than 3 findings are hatched.")] = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
     trust_pickle: _common.TrustPickleOpt = False,
@@ -48,11 +68,21 @@ def matrix(
 
     Rows are keyed by new_la_code, old_la_code, la_name and region_name, with
     the number of documents read; documents whose authority was not found go
-    under "unknown" with empty codes. Neutral findings do not count. Exit codes
-    as for tag.
+    under "unknown" with empty codes. Neutral findings do not count. Beside
+    each theme, <theme>_findings counts the findings behind the cell. With
+    --neighbours the authority comes first, then a "statistical neighbours
+    (median)" row, then its neighbours. Exit codes as for tag.
     """
-    if output is not None and output.suffix.lower() not in TABLE_EXTENSIONS:
+    if format is Format.ees:
+        if output is None or output.suffix.lower() != ".csv":
+            raise _common.BadParameter("--format ees writes FILE.csv and FILE.meta.csv: give --output FILE.csv",
+                                       param_hint="'--format'")
+    elif output is not None and output.suffix.lower() not in TABLE_EXTENSIONS:
         raise _common.BadParameter(f"{output.name!r}: use a .csv or .xlsx file", param_hint="'--output'")
+    elif format is not None and output is not None and output.suffix.lower() != f".{format.value}":
+        raise _common.BadParameter(f"--format {format.value} does not match the extension of {output.name!r}",
+                                   param_hint="'--format'")
+    selection = _select.selection_from(region, authority, since, until, kind, neighbours)
     if plot is not None and plot.suffix.lower() not in PLOT_EXTENSIONS:
         raise _common.BadParameter(f"{plot.name!r}: use a .png or .html file", param_hint="'--plot'")
     if output is not None and plot is not None and output.resolve() == plot.resolve():
@@ -61,6 +91,10 @@ def matrix(
     for option, path in (("--output", output), ("--plot", plot)):
         if path is not None:
             _common.check_output(path, option)
+    if format is Format.ees and output is not None:
+        from ..ees import meta_path
+
+        _common.check_output(meta_path(output), "--output")
     with _common.command_errors():
         rows: list[tuple] = []  # (document number, themes, polarity): all a matrix needs of a finding
         read = [0]
@@ -72,28 +106,38 @@ def matrix(
         batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True, trust_pickle=trust_pickle)
         import pandas as pd
 
-        from ..matrix import theme_matrix
-
+        from ..matrix import neighbours_first, theme_matrix
         from ..pipeline import DOCUMENT_COLUMNS
 
-        documents = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
-        findings = documents.iloc[[r[0] for r in rows]].reset_index(drop=True)
+        read_all = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
+        findings = read_all.iloc[[r[0] for r in rows]].reset_index(drop=True)
         findings["themes"] = [r[1] for r in rows]
         findings["polarity"] = [r[2] for r in rows]
+        documents = _select.select_documents(read_all, selection)
+        findings = findings[findings["document"].isin(set(documents["document"]))]
         table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
-        counts = theme_matrix(findings, value="count", by=by.value, documents_read=documents)
+        if neighbours:
+            table = neighbours_first(table, neighbours)
         # Everything is computed before anything is written; each file is written whole.
         if plot is not None:
             from .. import plots
 
             draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
             try:
-                draw(counts, plot)
+                draw(table, plot, title=selection.describe(len(documents)), highlight=neighbours)
             except OSError as exc:
                 raise _common.CommandError(f"{plot}: cannot be written ({exc.strerror or exc}); nothing written") from None
+        if format is Format.ees:
+            from ..ees import ees_tables, write_ees
+
+            data, meta = ees_tables(findings, documents)
+            write_ees(data, meta, output)
+            if data.attrs.get("left_out"):
+                _common.warn_line(f"{data.attrs['left_out']} documents with no authority or date are not in "
+                                  f"{output.name}")
         if output is None:
             _common.write_stdout(matrix_text(table), binary=False)
-        else:
+        elif format is not Format.ees:
             with _common.output_file(output) as tmp:
                 if output.suffix.lower() == ".csv":
                     table.to_csv(tmp, index=False, lineterminator="\n")
@@ -116,9 +160,20 @@ def _write_xlsx(table, path: Path) -> None:
 
 
 def matrix_text(table) -> str:
-    """The matrix as a readable table (net values to two places, empty where none)."""
+    """The matrix as a readable table (net values to two places, empty where none; "*" marks a value from
+    fewer than 3 findings; the findings columns are folded into the marks)."""
+    from ..matrix import SMALL
+    from ..schema import THEMES
+
     shown = table.copy()
+    small = {t: shown.get(f"{t}_findings") for t in THEMES}
     for c in shown.columns:
         if shown[c].dtype.kind == "f":
-            shown[c] = [("" if v != v else f"{v:+.2f}") for v in shown[c]]
-    return shown.to_string(index=False) + "\n"
+            n = small.get(c)
+            shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if n is not None and 0 < n.iloc[i] < SMALL else ""))
+                        for i, v in enumerate(shown[c])]
+    shown = shown.drop(columns=[f"{t}_findings" for t in THEMES if f"{t}_findings" in shown.columns])
+    text = shown.to_string(index=False) + "\n"
+    if any(s is not None for s in small.values()):
+        text += f"* from fewer than {SMALL} findings: too few to read\n"
+    return text
