@@ -495,7 +495,8 @@ def test_matrix_for_the_five_seeds(letters_dir, model_path, tmp_path):
     assert list(zip(m["la_name"], m["new_la_code"], m["old_la_code"])) == EXPECTED_AUTHORITIES
     assert dict(zip(m["la_name"], m["documents"])) == {"Hackney": 2, "Haringey": 1, "Hounslow": 1,
                                                        "Tower Hamlets": 1}
-    assert list(m.columns) == ["new_la_code", "old_la_code", "la_name", "region_name", "documents", *THEMES]
+    assert list(m.columns) == ["new_la_code", "old_la_code", "la_name", "region_name", "documents",
+                               *[c for t in THEMES for c in (t, f"{t}_findings")]]
     values = m[list(THEMES)].to_numpy(dtype=float)
     assert np.all(np.isnan(values) | ((values >= -1) & (values <= 1)))
 
@@ -505,7 +506,10 @@ def test_matrix_counts_by_document_to_xlsx(letters_dir, model_path, tmp_path):
     result = run("matrix", letters_dir, "-m", model_path, "--value", "count", "--by", "document", "-o", out)
     assert result.exit_code == 0, result.output
     m = pd.read_excel(out, dtype={"new_la_code": str, "old_la_code": str})
-    assert m["document"].tolist() == [p.stem for p in LETTERS]
+    # by authority (Hackney's two letters together, 2011 then 2019), then date
+    assert m["document"].tolist() == [LETTERS[i].stem for i in (0, 3, 1, 2, 4)]
+    assert m["label"].tolist()[:2] == ["Hackney · 2011-06-09 · unannounced inspection",
+                                       "Hackney · 2019-03-04 · focused visit"]
     assert m["documents"].tolist() == [1] * 5
     for t in THEMES:
         assert f"{t}_positive" in m.columns and f"{t}_negative" in m.columns

@@ -167,13 +167,15 @@ def matrix_text(table) -> str:
 
     shown = table.copy()
     small = {t: shown.get(f"{t}_findings") for t in THEMES}
+    marked = False
     for c in shown.columns:
         if shown[c].dtype.kind == "f":
             n = small.get(c)
-            shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if n is not None and 0 < n.iloc[i] < SMALL else ""))
-                        for i, v in enumerate(shown[c])]
+            few = [n is not None and 0 < n.iloc[i] < SMALL for i in range(len(shown))]
+            marked = marked or any(few)
+            shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if f else "")) for v, f in zip(shown[c], few)]
     shown = shown.drop(columns=[f"{t}_findings" for t in THEMES if f"{t}_findings" in shown.columns])
     text = shown.to_string(index=False) + "\n"
-    if any(s is not None for s in small.values()):
+    if marked:
         text += f"* from fewer than {SMALL} findings: too few to read\n"
     return text
