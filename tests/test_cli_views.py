@@ -125,3 +125,94 @@ def test_a_selection_that_matches_nothing(letters, shipped_model):
     result = run("change", letters, "--region", "North East")
     assert result.exit_code == 2
     assert "no document read matches the selection (North East)" in result.output
+
+
+# --------------------------------------------------------------------------- matrix and tag options
+
+LOOKUP = SEEDS.parents[1].parent / "shared" / "reference" / "la_lookup.csv"
+
+
+def test_matrix_neighbours_of_hackney(letters, tagged, tmp_path):
+    out = tmp_path / "near.csv"
+    result = run("matrix", letters, "--neighbours", "E09000012", "-o", out)
+    assert result.exit_code == 0, result.output
+    m = pd.read_csv(out, dtype={"old_la_code": str}, keep_default_na=False, na_values=[""])
+    # Hounslow (a seed) is not one of Hackney's neighbours; Haringey is closer than Tower Hamlets
+    assert m["la_name"].tolist() == ["Hackney", "statistical neighbours (median)", "Haringey", "Tower Hamlets"]
+    if LOOKUP.exists():
+        import csv
+
+        with open(LOOKUP, newline="", encoding="utf-8-sig") as f:
+            hackney = next(r for r in csv.DictReader(f) if r["la_code"] == "204")
+        order = [c.strip() for c in hackney["stat_neighbours"].split(",")]
+        assert [order.index(c) for c in m["old_la_code"].iloc[2:]] == sorted(order.index(c) for c in ("309", "211"))
+    for t in THEMES:
+        near = [_net([r for r in tagged if r["la_name"] == name], t) for name in ("Haringey", "Tower Hamlets")]
+        near = [v for v in near if v is not None]
+        expected = float(pd.Series(near).median()) if near else None
+        got = m.loc[1, t]
+        assert (expected is None and pd.isna(got)) or got == pytest.approx(expected)
+    png = tmp_path / "near.png"
+    assert run("matrix", letters, "--neighbours", "Hackney", "--plot", png).exit_code == 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_matrix_selection_options(letters, tagged, tmp_path):
+    out = tmp_path / "m.csv"
+    assert run("matrix", letters, "--region", "London", "--since", "2011-01-01", "--until", "2011-12-31",
+               "-o", out).exit_code == 0
+    m = pd.read_csv(out)
+    assert dict(zip(m["la_name"], m["documents"])) == {"Hackney": 1, "Hounslow": 1}
+    assert run("matrix", letters, "--kind", "focused_visit", "-o", out).exit_code == 0
+    assert pd.read_csv(out)["la_name"].tolist() == ["Hackney"]
+    assert run("matrix", letters, "--authority", "Haringey", "--authority", "213", "-o", out).exit_code == 0
+    assert pd.read_csv(out)["la_name"].tolist() == ["Haringey"]  # Westminster (213) has no seed letter
+    assert run("matrix", letters, "--by", "authority-year", "-o", out).exit_code == 0
+    years = pd.read_csv(out)
+    assert years[years["la_name"] == "Hackney"]["label"].tolist() == ["Hackney · 2011", "Hackney · 2019"]
+    supervision_2019 = _net([r for r in tagged if r["document"] == HACKNEY_2019], "supervision")
+    assert years.set_index("label").loc["Hackney · 2019", "supervision"] == pytest.approx(supervision_2019)
+
+
+def test_matrix_plot_follows_value(letters, tmp_path):
+    net, neg = tmp_path / "net.png", tmp_path / "neg.png"
+    assert run("matrix", letters, "--plot", net).exit_code == 0
+    assert run("matrix", letters, "--value", "negative", "--plot", neg).exit_code == 0
+    assert net.read_bytes() != neg.read_bytes()
+    html = tmp_path / "neg.html"
+    assert run("matrix", letters, "--value", "negative", "--region", "London", "--plot", html).exit_code == 0
+    text = html.read_text(encoding="utf-8")
+    assert "number of negative findings" in text and "London, 5 documents" in text
+
+
+def test_matrix_ees(letters, tagged, tmp_path):
+    from ofsted_nlp.ees import check_ees
+
+    out = tmp_path / "ofsted_findings.csv"
+    result = run("matrix", letters, "--format", "ees", "-o", out)
+    assert result.exit_code == 0, result.output
+    data = pd.read_csv(out, dtype=str, keep_default_na=False)
+    meta = pd.read_csv(tmp_path / "ofsted_findings.meta.csv", dtype=str, keep_default_na=False)
+    assert check_ees(data, meta) == []
+    row = data[(data["geographic_level"] == "Local authority") & (data["la_name"] == "Hackney")
+               & (data["time_period"] == "2019") & (data["theme"] == "Timeliness")].iloc[0]
+    late = [r for r in tagged if r["document"] == HACKNEY_2019 and "timeliness" in r["themes"]]
+    assert int(row["negative_findings"]) == sum(r["polarity"] == "negative" for r in late)
+    assert int(row["positive_findings"]) == sum(r["polarity"] == "positive" for r in late)
+    assert run("matrix", letters, "--format", "ees").exit_code == 2  # needs --output FILE.csv
+    assert run("matrix", letters, "--format", "ees", "-o", tmp_path / "x.xlsx").exit_code == 2
+
+
+def test_tag_selection_options(letters, tagged, tmp_path):
+    out = tmp_path / "t.csv"
+    assert run("tag", letters, "--authority", "Hackney", "-o", out).exit_code == 0
+    t = pd.read_csv(out)
+    assert set(t["la_name"]) == {"Hackney"} and len(t) == sum(r["la_name"] == "Hackney" for r in tagged)
+    assert run("tag", letters, "--neighbours", "Hackney", "-o", out).exit_code == 0
+    assert pd.read_csv(out)["la_name"].drop_duplicates().tolist() == ["Hackney", "Haringey", "Tower Hamlets"]
+    assert run("tag", letters, "--since", "2019-01-01", "-o", out).exit_code == 0
+    assert set(pd.read_csv(out)["document"]) == {HACKNEY_2019}
+    before = out.read_bytes()
+    none = run("tag", letters, "--region", "North East", "-o", out)
+    assert none.exit_code == 2 and "no document read matches the selection" in none.output
+    assert out.read_bytes() == before  # the earlier output is kept whole
