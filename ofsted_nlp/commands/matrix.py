@@ -175,6 +175,10 @@ def matrix_text(table) -> str:
             marked = marked or any(few)
             shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if f else "")) for v, f in zip(shown[c], few)]
     shown = shown.drop(columns=[f"{t}_findings" for t in THEMES if f"{t}_findings" in shown.columns])
+    if "label" in shown.columns:  # "Hackney · 2019-03-04 · focused visit" says what the key columns say
+        shown = shown.drop(columns=[c for c in ("date", "kind", "year", "new_la_code", "old_la_code", "la_name",
+                                                "region_name") if c in shown.columns])
+        shown["label"] = [x.ljust(max(map(len, shown["label"]), default=0)) for x in shown["label"]]
     text = shown.to_string(index=False) + "\n"
     if marked:
         text += f"* from fewer than {SMALL} findings: too few to read\n"
