@@ -201,6 +201,7 @@ def test_matrix_ees(letters, tagged, tmp_path):
     assert int(row["positive_findings"]) == sum(r["polarity"] == "positive" for r in late)
     assert run("matrix", letters, "--format", "ees").exit_code == 2  # needs --output FILE.csv
     assert run("matrix", letters, "--format", "ees", "-o", tmp_path / "x.xlsx").exit_code == 2
+    assert run("matrix", letters, "--format", "ees", "-o", tmp_path / "Ofsted Findings.csv").exit_code == 2
 
 
 def test_tag_selection_options(letters, tagged, tmp_path):

@@ -77,6 +77,9 @@ def matrix(
         if output is None or output.suffix.lower() != ".csv":
             raise _common.BadParameter("--format ees writes FILE.csv and FILE.meta.csv: give --output FILE.csv",
                                        param_hint="'--format'")
+        if output.name != output.name.lower() or " " in output.name:
+            raise _common.BadParameter(f"{output.name!r}: EES file names are lower case without spaces",
+                                       param_hint="'--output'")
     elif output is not None and output.suffix.lower() not in TABLE_EXTENSIONS:
         raise _common.BadParameter(f"{output.name!r}: use a .csv or .xlsx file", param_hint="'--output'")
     elif format is not None and output is not None and output.suffix.lower() != f".{format.value}":
@@ -127,7 +130,7 @@ def matrix(
                 draw(table, plot, title=selection.describe(len(documents)), highlight=neighbours)
             except OSError as exc:
                 raise _common.CommandError(f"{plot}: cannot be written ({exc.strerror or exc}); nothing written") from None
-        if format is Format.ees:
+        if format is Format.ees and output is not None:
             from ..ees import ees_tables, write_ees
 
             data, meta = ees_tables(findings, documents)
