@@ -136,6 +136,7 @@ def test_matrix_neighbours_of_hackney(letters, tagged, tmp_path):
     out = tmp_path / "near.csv"
     result = run("matrix", letters, "--neighbours", "E09000012", "-o", out)
     assert result.exit_code == 0, result.output
+    assert "2 of Hackney's 10 statistical neighbours have documents among those read" in result.output
     m = pd.read_csv(out, dtype={"old_la_code": str}, keep_default_na=False, na_values=[""])
     # Hounslow (a seed) is not one of Hackney's neighbours; Haringey is closer than Tower Hamlets
     assert m["la_name"].tolist() == ["Hackney", "statistical neighbours (median)", "Haringey", "Tower Hamlets"]

@@ -96,6 +96,15 @@ def select_documents(documents, selection):
     kept = selection.apply(documents)
     if kept.empty:
         raise _common.CommandError(f"no document read matches the selection ({selection.describe()})")
+    if selection.neighbours_of:
+        from ..selection import neighbour_group
+
+        group = neighbour_group(selection.neighbours_of)
+        present = {str(c) for c in kept["old_la_code"]}
+        absent = [a.la_name for a in group[1:] if a.old_la_code not in present]
+        if absent:
+            _common.warn_line(f"{len(group) - 1 - len(absent)} of {group[0].la_name}'s {len(group) - 1} statistical "
+                              f"neighbours have documents among those read; none for {', '.join(absent)}")
     return kept.reset_index(drop=True)
 
 
