@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["Authority", "load_authorities", "find_authority", "authority_by_code"]
+__all__ = ["Authority", "load_authorities", "find_authority", "authority_by_code", "forms", "core_name"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,56 @@ def load_authorities() -> tuple[Authority, ...]:
     return tuple(out)
 
 
+# Ofsted's ways of writing an authority around its name. The name inside is the
+# authority's "core" name (``la_name`` without a trailing ", City of" or ", County
+# of", as DfE sorts "Bristol, City of"), so "City of Bristol", "Bristol City
+# Council", "Royal Borough of Greenwich" and "London Borough of Hackney" all
+# stand for their authority. Short forms the rules cannot make ("Newcastle" for
+# Newcastle upon Tyne) are listed in ``data/authority_forms.csv``.
+_SORTED_SUFFIX = re.compile(r",\s*(city|county|borough) of$", re.I)
+FORM_TEMPLATES: tuple[str, ...] = (
+    "{core}",
+    "{core} Council",
+    "{core} City Council",
+    "{core} County Council",
+    "{core} Borough Council",
+    "{core} Metropolitan Borough Council",
+    "{core} Metropolitan District Council",
+    "City of {core}",
+    "City of {core} Council",
+    "County of {core}",
+    "London Borough of {core}",
+    "Royal Borough of {core}",
+    "Borough of {core}",
+)
+
+
+def core_name(la_name: str) -> str:
+    """``la_name`` as written in running text: "Bristol, City of" -> "Bristol"."""
+    return _SORTED_SUFFIX.sub("", la_name).strip()
+
+
+@functools.cache
+def short_forms() -> dict[str, tuple[str, ...]]:
+    """DfE number -> the short forms of ``data/authority_forms.csv`` ("391" -> ("Newcastle",))."""
+    text = resources.files(__package__ or "ofsted_nlp").joinpath("data", "authority_forms.csv").read_text(
+        encoding="utf-8")
+    out: dict[str, tuple[str, ...]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        out[row["old_la_code"]] = out.get(row["old_la_code"], ()) + (row["form"],)
+    return out
+
+
+def forms(a: Authority) -> tuple[str, ...]:
+    """Every form of ``a``'s name this module finds: its names, its core name in
+    :data:`FORM_TEMPLATES`, and its short forms."""
+    core = core_name(a.la_name)
+    out = list(a.names) + [t.format(core=core) for t in FORM_TEMPLATES]
+    for short in short_forms().get(a.old_la_code, ()):
+        out += [short, f"{short} Council", f"{short} City Council"]
+    return tuple(dict.fromkeys(out))
+
+
 @functools.cache
 def _codes() -> dict[str, Authority]:
     table: dict[str, Authority] = {}
@@ -208,9 +258,17 @@ def _index() -> dict[str, tuple[tuple[tuple[str, ...], tuple[Authority, ...]], .
     """First word -> ((name words, authorities with that name), ...), longest first."""
     by_name: dict[tuple[str, ...], list[Authority]] = {}
     for a in load_authorities():
+        # Its own names first: a form made by the rules never takes a name from
+        # another authority that has it as its own.
         for name in a.names:
             key = _key(_words(name))
             if key and a not in by_name.setdefault(key, []):
+                by_name[key].append(a)
+    own = set(by_name)
+    for a in load_authorities():
+        for name in forms(a)[len(a.names):]:
+            key = _key(_words(name))
+            if key and key not in own and a not in by_name.setdefault(key, []):
                 by_name[key].append(a)
     grouped: dict[str, list[tuple[tuple[str, ...], tuple[Authority, ...]]]] = {}
     for key, auths in by_name.items():

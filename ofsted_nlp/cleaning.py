@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from . import sections
+from .grades import area_of_heading
 
 MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -180,6 +181,13 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
             continue
         if kind == "paragraph" and current is not None and _continues(current, line, blank_before):
             current["text"] = _join(current["text"], line)
+            if current["kind"] == "heading" and not (
+                sections.is_heading_text(current["text"]) or sections.looks_like_heading(current["text"])
+                or area_of_heading(current["text"]) is not None
+            ):
+                # A short line taken for a heading ran on into a sentence: it was the
+                # sentence's first line, not a heading.
+                current["kind"] = "paragraph"
             blank_before = False
             continue
         # A new block starts here: is it a heading?
@@ -252,6 +260,10 @@ def _drop_judgement_table(lines: list[tuple[int, str]]) -> list[tuple[int, str]]
         if len(text) == 15 and _TABLE_START_RE.match(text):
             for j in range(i + 1, min(i + 30, len(lines))):
                 if _TABLE_END_RE.match(lines[j][1]):
+                    # The table's last row stays as the heading of the summary under it
+                    # (its grade is read from the raw page by ofsted_nlp.grades).
+                    out.append((lines[j][0], "Overall effectiveness"))
+                    out.append((lines[j][0], ""))
                     i = j + 1
                     # the grade may wrap: "Requires improvement to" / "be good"
                     while i < len(lines) and re.match(r"^(be good|to be good|good)$", lines[i][1], re.I):
@@ -270,6 +282,8 @@ def _continues(current: dict, line: str, blank_before: bool) -> bool:
     """Is ``line`` the continuation of the block before it (a wrapped or page-broken line)?"""
     if _NEVER_JOINED_RE.match(line):
         return False
+    if current["text"].endswith((")", ").")) and sections.RECOMMENDATION_MARK_RE.search(current["text"][-30:]):
+        return False  # "... (Recommendation)" closes its sentence and block; a heading may follow
     if line[0].islower() or line[0] in ",;)":
         return True
     if current["kind"] == "heading" or blank_before or _NEVER_JOINED_RE.match(current["text"]):

@@ -8,10 +8,14 @@ import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from .labels import THEMES, Label, attach, load_corpus_labels, load_seed_labels
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .letter import Letter
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS_DIR = REPO / "data" / "labels"
@@ -63,11 +67,18 @@ def _group(letter, fallback: str) -> str:
 
 
 def load_training_data(labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORPUS,
-                       letters_dir: Path = LETTERS_DIR, progress=None) -> TrainingData:
-    """Read every label file, re-attach corpus labels to text re-read from the PDFs."""
+                       letters_dir: Path = LETTERS_DIR, progress=None,
+                       reader: Callable[[Path], Letter] | None = None) -> TrainingData:
+    """Read every label file, re-attach corpus labels to text re-read from the PDFs.
+
+    ``reader`` reads a corpus PDF (default :func:`~ofsted_nlp.letter.read_letter`; a cache of letters
+    already read can stand in).
+    """
     from .letter import read_letter
 
-    rows: list[tuple[str, tuple[str, ...], str, str, str, str]] = []
+    read_corpus = reader or read_letter
+
+    rows: list[tuple[str | None, tuple[str, ...], str, str, str, str]] = []
     unattached: list[Label] = []
     seeds_file = labels_dir / "seeds.csv"
     with warnings.catch_warnings():
@@ -92,14 +103,14 @@ def load_training_data(labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORP
                 if doc not in index or not index[doc][0].exists():
                     unattached.extend(by_doc[doc])
                     continue
-                letter = read_letter(index[doc][0])
+                letter = read_corpus(index[doc][0])
                 ok, missing = attach(by_doc[doc], [f.text for f in letter.findings])
                 unattached.extend(missing)
                 for lab in ok:
                     rows.append((lab.text, lab.themes, lab.polarity, doc, _group(letter, index[doc][1]), lab.drawn))
     Y = np.array([[1 if t in r[1] else 0 for t in THEMES] for r in rows], dtype=int).reshape(len(rows), len(THEMES))
     return TrainingData(
-        texts=[r[0] for r in rows],
+        texts=[r[0] or "" for r in rows],
         Y=Y,
         polarity=[r[2] for r in rows],
         documents=[r[3] for r in rows],

@@ -17,6 +17,9 @@ class OfstedReadError(Exception):
         self.cause = cause
         super().__init__(f"{self.path}: {cause}")
 
+    def __reduce__(self):  # picklable, to cross from a worker process
+        return (type(self), (self.path, self.cause))
+
 
 class ModelError(Exception):
     """The model file cannot be used (missing, damaged, unsafe, or not a model). The message is one line."""

@@ -275,7 +275,9 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
     @staticmethod
     def _word_rows(words: list[str], columns: dict[str, int], ngram_range=(3, 5)) -> sparse.csr_matrix:
         """(word x n-gram counts) for ``words``, over the n-grams in ``columns``."""
-        indptr, indices, data = [0], [], []
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        data: list[int] = []
         lo, hi = ngram_range
         for w in words:
             counts: dict[int, int] = {}

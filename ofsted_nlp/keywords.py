@@ -89,7 +89,7 @@ def _top_level_alternatives(pattern: str) -> list[str]:
 
 def _first_chars(pattern: str) -> str | None:
     """The characters any match of ``pattern`` must start with, or None when that is not plain to see."""
-    chars = set()
+    chars: set[str] = set()
     for alt in _top_level_alternatives(pattern):
         alt = re.sub(r"^(\\b|\(\?<!.*?\))+", "", alt)  # zero-width: word boundaries, lookbehinds
         if alt.startswith("("):
@@ -277,7 +277,7 @@ def _longest_piece(literal: str) -> str:
 
 
 # every match of a theme's patterns contains one of these (None: no cheap test)
-_THEME_PIECES = {t: None if _TRIGGERS[t] is None else tuple(sorted({max(x.split(), key=len) for x in _TRIGGERS[t]}))
+_THEME_PIECES = {t: None if _TRIGGERS[t] is None else tuple(sorted({max(x.split(), key=len) for x in _TRIGGERS[t] or ()}))
                  for t in THEMES}
 _CUE_WORDS = {p: frozenset(POLARITY_WORDS[p].split()) for p in POLARITIES}
 _PHRASE_PIECES = {p: tuple(sorted({_longest_piece(x) for x in POLARITY_PHRASES[p]})) for p in POLARITIES}
@@ -344,20 +344,20 @@ def count_batch(texts: list[str]) -> BatchCounts:
     themes = np.zeros((n, len(THEMES)), dtype=np.int64)
     for j, theme in enumerate(THEMES):
         triggers = _TRIGGERS[theme]
-        for i in np.flatnonzero(sums[:, k + 2 + j]):
+        for i in np.flatnonzero(sums[:, k + 2 + j]).tolist():
             text = low(i)
             if triggers is None or _contains_any(text, triggers):  # as theme_hits tests, before the pattern
                 themes[i, j] = _theme_count(text, theme)
     cues = sums[:, :k].copy()
     for j, p in enumerate(POLARITIES):
-        for i in np.flatnonzero(sums[:, k + 2 + len(THEMES) + j]):
+        for i in np.flatnonzero(sums[:, k + 2 + len(THEMES) + j]).tolist():
             text = low(i)
             if _CUE_PHRASES[p].search(text):  # else every match is a single cue word, counted already
                 cues[i, j] = len(_POLARITY[p].findall(text))
     recommendation = np.fromiter((_RECOMMENDATION.match(t) is not None for t in texts), dtype=bool, count=n)
     listed = recommendation.copy()
     # an auxiliary verb among its words rules a verbless list item out without the regular expressions
-    for i in np.flatnonzero(~recommendation & (words.lengths <= 30) & (sums[:, k + 1] == 0)):
+    for i in np.flatnonzero(~recommendation & (words.lengths <= 30) & (sums[:, k + 1] == 0)).tolist():
         listed[i] = is_list_item_or_recommendation(texts[i])
     shape = np.column_stack([
         recommendation,

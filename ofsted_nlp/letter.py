@@ -12,8 +12,12 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import grades as grading
 from . import metadata, sections
 from .cleaning import Block, clean_pages, normalise_chars
+from .grades import grade_columns
+from .labels import normalise
+from .schema import GRADES
 from .errors import OfstedReadError
 from .reading import read_pages
 from .segmenting import is_finding_text, split_long, split_sentences
@@ -23,14 +27,29 @@ class AuthorityNotFoundWarning(UserWarning):
     """No authority in the project's table could be found in a document."""
 
 
+class DateCorrectedWarning(UserWarning):
+    """A letter's date line falls before its own visit and was corrected from the visit dates."""
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One sentence that judges practice, with where it stands in the document."""
+    """One sentence that judges practice, with where it stands in the document.
+
+    ``recommendation`` is true where the report marks the sentence
+    "(Recommendation)" (the marker itself is dropped from ``text``). ``area``
+    is the area of a graded report the sentence stands under (one of
+    :data:`~ofsted_nlp.schema.AREAS`, ``""`` in letters and visits) and
+    ``area_grade`` the grade the report gives that area (one of
+    :data:`~ofsted_nlp.schema.GRADES`, or ``""``).
+    """
 
     text: str
     section: str
     judgement: str
     index: int
+    recommendation: bool = False
+    area: str = ""
+    area_grade: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,14 @@ class Letter:
     sections: list[Section] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list, repr=False)
+    framework: str = "other"  # one of schema.FRAMEWORKS
+    grades: dict[str, str] = field(default_factory=dict)  # area -> one of schema.GRADE_VALUES, or "" if unread
+    inspection_start: dt.date | None = None
+    inspection_end: dt.date | None = None
+
+    def grade_columns(self) -> dict[str, str]:
+        """The document's grades under the table column names of :data:`~ofsted_nlp.schema.GRADE_COLUMNS`."""
+        return grade_columns(self.grades)
 
     def metadata(self) -> dict:
         """The document's metadata as plain values: document, authority names and codes, date, kind."""
@@ -125,11 +152,26 @@ def read_letter(path: str | Path) -> Letter:
     if date is None and extracted.created is not None:
         date, date_source = extracted.created, "pdf_metadata"
     visit_dates = metadata.find_visit_dates(head_text + " " + " ".join(head_lines))
+    if date is not None and date_source == "text" and visit_dates is not None and date < visit_dates[0]:
+        fixed = metadata.correct_date(date, visit_dates)
+        warnings.warn(f"{p}: the date line says {date.isoformat()}, before the visit of "
+                      f"{visit_dates[0].isoformat()}; read as {fixed.isoformat()}", DateCorrectedWarning,
+                      stacklevel=2)
+        date = fixed
     authority = _authority(blocks, start, title, date)
     if authority is None:
         warnings.warn(f"{p}: authority not found; its codes are left empty", AuthorityNotFoundWarning, stacklevel=2)
 
-    found_sections, findings = _findings(body)
+    framework = grading.framework_of(kind, title + " " + " ".join(head_lines[:12]), visit_dates)
+    document_grades = grading.document_grades(
+        framework,
+        grading.read_table(grading.table_text(pages[:2])) if framework in ("sif", "ilacs_standard", "ilacs_short")
+        else {},
+        grading.read_headings(b.text for b in blocks if b.kind == "heading"),
+        visit_dates[0] if visit_dates else date,
+    )
+    found_sections, findings = _findings(body, document_grades if framework in ("sif", "ilacs_standard", "ilacs_short")
+                                         else None)
     return Letter(
         path=str(p),
         document=p.stem,
@@ -146,6 +188,10 @@ def read_letter(path: str | Path) -> Letter:
         sections=found_sections,
         findings=findings,
         blocks=blocks,
+        framework=framework,
+        grades=document_grades,
+        inspection_start=visit_dates[0] if visit_dates else None,
+        inspection_end=visit_dates[1] if visit_dates else None,
     )
 
 
@@ -186,19 +232,37 @@ def _authority(blocks: list[Block], start: int, title: str, date: dt.date | None
     return None
 
 
-def _findings(body: list[Block]) -> tuple[list[Section], list[Finding]]:
+def _findings(body: list[Block], grades: dict[str, str] | None) -> tuple[list[Section], list[Finding]]:
+    """Sections and findings of the body; ``grades`` (area -> grade) for a graded report, else ``None``.
+
+    A "(Recommendation)" marker is dropped and marks the sentence before it
+    (in its own block or the block before). A sentence repeated word for word
+    (after :func:`~ofsted_nlp.labels.normalise`) is kept once, where it first stands.
+    """
     found_sections: list[Section] = []
     current = Section("", "unspecified")
     skip_section = False
-    units: list[tuple[str, Section]] = []
+    area = "overall" if grades is not None else ""
+    heading_grade = ""
+    units: list[_Unit] = []
     seen_bullet = False
     for i, b in enumerate(body):
+        if b.kind == "heading" and sections.is_front_matter(b.text):
+            # "Lead inspector: ...", "Her Majesty's Inspector", "Inspection dates: ...": the
+            # report's front matter, not the heading of the summary that follows it.
+            current = Section("", "unspecified")
+            skip_section = False
+            continue
+        if b.kind == "heading" and skip_section and sections.is_statistics_leadin(b.text):
+            continue  # "Of this number" / "In the last 12 months" inside the area statistics
         if b.kind == "heading":
             judgement = sections.judgement_of(b.text) or "unspecified"
             current = Section(b.text, judgement)
             skip_section = sections.is_non_finding_section(b.text)
             found_sections.append(current)
             seen_bullet = False
+            if grades is not None:
+                area, heading_grade = _area_after(b.text, area, heading_grade, skip_section)
             continue
         seen_bullet = seen_bullet or b.kind == "bullet"
         if (
@@ -218,13 +282,87 @@ def _findings(body: list[Block]) -> tuple[list[Section], list[Finding]]:
             skip_section = False
             found_sections.append(current)
             continue
-        if not skip_section:
-            units.append((b.text, current))
+        if skip_section:
+            continue
+        grade = ""
+        if grades is not None:
+            grade = grades.get(area, "") if grades.get(area, "") in GRADES else heading_grade
+        text = b.text
+        if ". (" in text:
+            # A note in brackets after a sentence's full stop ("... safety planning. (Outcome 1,
+            # national framework)") belongs to that sentence: moved inside it, so that the
+            # sentence does not end in "(" and the note does not stand alone.
+            text = _NOTE_AFTER_STOP_RE.sub(r" (\1).", text)
+        if "(" in text and sections.RECOMMENDATION_MARK_RE.search(text):
+            pieces = sections.RECOMMENDATION_MARK_RE.split(text)
+            for k, piece in enumerate(pieces):
+                marked = k < len(pieces) - 1
+                piece = piece.strip()
+                if not piece.strip(" .;,"):
+                    if marked and units:
+                        units[-1].recommendation = True  # "(Recommendation)" alone: the sentence before it
+                    continue
+                if marked and not piece.endswith((".", "?", "!")):
+                    piece += "."  # "... is too high (Recommendation)." ends where the marker stood
+                units.append(_Unit(piece, current, area, grade, marked))
+        else:
+            units.append(_Unit(text, current, area, grade, False))
 
     findings: list[Finding] = []
-    for (text, section), sents in zip(units, split_sentences(t for t, _ in units)):
-        for sent in sents:
-            for piece in split_long(sent):
-                if is_finding_text(piece):
-                    findings.append(Finding(piece, section.title, section.judgement, len(findings)))
+    seen: set[str] = set()
+    for unit, sents in zip(units, split_sentences(u.text for u in units)):
+        pieces = [piece for sent in _rejoin_open_brackets(sents) for piece in split_long(sent) if is_finding_text(piece)]
+        for k, piece in enumerate(pieces):
+            key = normalise(piece)
+            if key in seen:
+                continue  # the same sentence again (a summary restating the body): one finding
+            seen.add(key)
+            recommendation = unit.recommendation and k == len(pieces) - 1
+            judgement = "development" if recommendation else unit.section.judgement
+            findings.append(Finding(piece, unit.section.title, judgement, len(findings), recommendation, unit.area,
+                                    unit.grade))
     return found_sections, findings
+
+
+_NOTE_AFTER_STOP_RE = re.compile(r"\.\s*\((?!\s*recommendations?\b)([^()]{1,80})\)\.?(?=\s|$)", re.I)
+
+
+def _rejoin_open_brackets(sents: list[str]) -> list[str]:
+    """Sentences with a split that fell before a bracket's text ("... for the FAB! (" / "fantastic, amazing,
+    brilliant) award event ...") joined again: no sentence ends in an open bracket."""
+    if not any(x.endswith("(") for x in sents):
+        return sents
+    out: list[str] = []
+    for sent in sents:
+        if out and out[-1].endswith("("):
+            out[-1] = out[-1] + sent
+        else:
+            out.append(sent)
+    return out
+
+
+@dataclass
+class _Unit:
+    """A block's text (or the part of it before a recommendation marker) waiting to be split into sentences."""
+
+    text: str
+    section: Section
+    area: str
+    grade: str
+    recommendation: bool
+
+
+def _area_after(heading: str, area: str, heading_grade: str, non_finding: bool) -> tuple[str, str]:
+    """The area (and the grade a heading gave it) in force after ``heading``, in a graded report."""
+    got = grading.area_of_heading(heading)
+    if got is not None:
+        return got
+    if non_finding:
+        return "overall", ""  # the area statistics stand between the summary and the areas
+    low = heading.strip().lower()
+    if low == "executive summary" and area != "lscb":
+        return "overall", ""
+    g = grading.bare_grade(heading)
+    if g and not heading_grade:
+        return area, g  # a SIF area heading's grade, on the line after it
+    return area, heading_grade

@@ -94,3 +94,22 @@ def find_visit_dates(text: str) -> tuple[dt.date, dt.date] | None:
         if d:
             return (d, d)
     return None
+
+
+def correct_date(date: dt.date, visit: tuple[dt.date, dt.date]) -> dt.date:
+    """A letter date that falls before its own visit, with its year mended from the visit's dates.
+
+    A letter is written after its visit, so a date line that says "21 January
+    2019" after a visit on 18-19 December 2019 has the wrong year: the day and
+    month are kept and the year is the first that puts the date on or after the
+    visit's first day (2020 here). Where no year within one of the visit's does,
+    the visit's last day is the best date the document gives.
+    """
+    for year in (visit[0].year, visit[0].year + 1):
+        try:
+            candidate = date.replace(year=year)
+        except ValueError:  # 29 February in a year that has none
+            candidate = date.replace(year=year, day=28)
+        if candidate >= visit[0]:
+            return candidate
+    return visit[1]

@@ -91,13 +91,13 @@ def best_thresholds(P: np.ndarray, Y: np.ndarray) -> dict[str, float]:
 def choose_thresholds(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str], n_splits: int = 5,
                       C: float = 4.0, **feature_params) -> dict[str, float]:
     """Per-theme decision thresholds that maximise F1 on out-of-fold probabilities (folds by authority)."""
-    texts = np.asarray(texts, dtype=object)
+    items = np.asarray(texts, dtype=object)
     n_splits = min(n_splits, len(set(groups)))
     oof = np.zeros(Y.shape, dtype=float)
-    for train, test in GroupKFold(n_splits=n_splits).split(texts, Y, groups):
+    for train, test in GroupKFold(n_splits=n_splits).split(items, Y, groups):
         features = feature_union(**feature_params)
-        A = features.fit_transform(texts[train])
-        oof[test] = theme_classifier(C).fit(A, Y[train]).predict_proba(features.transform(texts[test]))
+        A = features.fit_transform(items[train])
+        oof[test] = theme_classifier(C).fit(A, Y[train]).predict_proba(features.transform(items[test]))
     return best_thresholds(oof, Y)
 
 

@@ -41,7 +41,8 @@ GRADES: Final = ("outstanding", "good", "requires_improvement", "inadequate")
 NOT_JUDGED_BEFORE_2023: Final = "not_judged_before_2023"  # care leavers, ILACS before January 2023
 NOT_REPORTED_POST_REFORM: Final = "not_reported_post_reform"  # overall effectiveness after April 2026
 NOT_APPLICABLE: Final = "not_applicable"  # letters and visits: no grades at all
-GRADE_VALUES: Final = GRADES + (NOT_JUDGED_BEFORE_2023, NOT_REPORTED_POST_REFORM, NOT_APPLICABLE)
+NOT_JUDGED: Final = "not_judged"  # the report says so ("Not judged": Isles of Scilly 2016, no children in care)
+GRADE_VALUES: Final = GRADES + (NOT_JUDGED_BEFORE_2023, NOT_REPORTED_POST_REFORM, NOT_APPLICABLE, NOT_JUDGED)
 # The grade columns of tables: column name -> area.
 GRADE_COLUMNS: Final = {
     "overall_effectiveness": "overall",

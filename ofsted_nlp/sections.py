@@ -48,8 +48,9 @@ _OTHER_HEADINGS = [
     r"background",
     r"contents",
     r"the local authority",
-    r"information about this (local authority area|inspection)",
-    r"previous ofsted inspections",
+    r"information about (this|the) (local authority area|area|(local authority )?inspection|review)( and the review)?",
+    r"other information about (this area|the local authority)",
+    r"(other|previous) ofsted inspections?",
     r"local leadership",
     r"children living in this area",
     r"child protection in this area",
@@ -59,6 +60,9 @@ _OTHER_HEADINGS = [
     r"the inspection team",
     r"(the )?experiences and progress of (children|care leavers|young people).*",
     r"[A-Z][\w ,']{5,120}: (outstanding|good|inadequate|requires improvement( to be good)?)",
+    # a SIF report's sub-judgements: "The graded judgement for adoption performance is that it is good"
+    r"the graded judgement (for|about) (the )?[\w ]{3,60} (is|are) that (it|they) (is |are )?"
+    r"(outstanding|good|inadequate|requires? improvement( to be good)?)",
     r"the impact of leaders on social work practice.*",
     r"leadership,? management and governance.*",
     r"the local safeguarding children board.*",
@@ -66,7 +70,7 @@ _OTHER_HEADINGS = [
     r"help and protection",
     r"children looked after",
     r"care leavers",
-    r"(what is|the local authority's)? ?progress.*",
+    r"(what is|the local authority's)? ?progress( (made )?since the (last|previous) (inspection|visit).{0,40})?",
     r"next steps?",
     r"section \d+: .{3,100}",
     r"(the )?effectiveness of the (lscb|local safeguarding children board).{0,60}",
@@ -76,10 +80,15 @@ _OTHER_RE = re.compile(r"^(?:" + "|".join(_OTHER_HEADINGS) + r")[\s:?.]*$", re.I
 
 # Sections whose sentences are not findings: area statistics, the inspection
 # team, and the inspection's own description.
+# "in this area" is also written with the authority's name ("Children living in
+# Gateshead", "Child protection in Gateshead").
+_IN_AREA = r"in (this area|[A-Z][\w'&-]*( [A-Z][\w'&-]*){0,3})"
 _NON_FINDING_SECTIONS = re.compile(
-    r"^(contents|information about this (local authority area|inspection)|previous ofsted inspections|"
-    r"local leadership|children living in this area|child protection in this area|"
-    r"children looked after in this area|other local authority services|the inspection team|"
+    r"^(contents|information about (this|the) (local authority area|area|(local authority )?inspection|review)"
+    r"( and the review)?|other information about (this area|the local authority)|"
+    r"(other|previous) ofsted inspections?|"
+    rf"local leadership|children( and young people)? living {_IN_AREA}|child protection {_IN_AREA}|"
+    rf"children( and young people)? looked after {_IN_AREA}|other local authority services|the inspection team|"
     r"the local authority|what the inspection judge?ments mean.*)$",
     re.I,
 )
@@ -119,13 +128,43 @@ def judgement_of_leadin(text: str) -> str | None:
     return None
 
 
+# A "(Recommendation)" marker: SIF reports end a sentence with it to say the
+# sentence gave rise to a recommendation. It belongs to the sentence before it.
+RECOMMENDATION_MARK_RE = re.compile(r"\(\s*recommendations?(?:\s+\d+(?:\s+and\s+\d+)?)?\s*\)\.?", re.I)
+# A full stop, question or exclamation mark with more text after it: two
+# sentences, so no heading ("Progress is difficult to measure. Parents cannot ...").
+_SENTENCE_INSIDE_RE = re.compile(r"[.!?][\"')]*\s+\S")
+_NUMBER_RE = re.compile(r"^\d{1,2}(\.\d{1,2})?\.?\s+")  # a table row's or section's number: "1. ", "2.1 "
+
+
 def is_heading_text(text: str) -> bool:
     """Is this line one of the headings Ofsted uses (with or without a judgement)?"""
     t = text.strip().rstrip(":")
-    if len(t.split()) > 16:
+    if len(t.split()) > 16 or ("(" in t and RECOMMENDATION_MARK_RE.search(t)):
+        return False
+    if ("." in t or "?" in t or "!" in t) and _SENTENCE_INSIDE_RE.search(_NUMBER_RE.sub("", t, count=1)):
         return False
     # judgement_of(t) is not None, as judgement_of strips t
     return bool(_ANY_JUDGEMENT_RE.match(t.strip().rstrip(":")) or _OTHER_RE.match(t))
+
+
+_FRONT_MATTER_RE = re.compile(
+    r"^((deputy |team )?lead inspectors?\b|(her|his) majesty'?s inspectors?$|.*\bHMI\b|inspection dates?\b|"
+    r"dates? of (the )?(inspection|visit)\b|report published\b|publication date\b)",
+    re.I,
+)
+_STATISTICS_LEADIN_RE = re.compile(r"^(of this number|of these|in the (last|past|previous) (12|twelve) months)\W*$",
+                                   re.I)
+
+
+def is_front_matter(heading: str) -> bool:
+    """A report's front-matter line taken as a heading: who inspected, when, when published."""
+    return bool(_FRONT_MATTER_RE.match(heading.strip()))
+
+
+def is_statistics_leadin(heading: str) -> bool:
+    """A lead-in inside the area statistics ("Of this number", "In the last 12 months")."""
+    return bool(_STATISTICS_LEADIN_RE.match(heading.strip()))
 
 
 def is_non_finding_section(heading: str) -> bool:
@@ -146,6 +185,8 @@ def looks_like_heading(line: str) -> bool:
         return False
     if not (s[0].isupper() or s[0].isdigit()):
         return False
+    if "(" in s and RECOMMENDATION_MARK_RE.search(s):
+        return False  # a sentence with its recommendation marker, not a heading
     if re.search(r"[.,;!]$", s) or s.endswith(("'", '"')):
         return False
     if "," in s and len(words) > 5:

@@ -87,8 +87,49 @@ _NOT_FINDING = [
     r"the inspection of the local authority was carried out under",
     r"the review of the local safeguarding children board was carried out",
     r"the inspection team consisted",
+    # who the inspectors were (codebook ruling of 2026-11-29: not findings)
+    r"(her|his) majesty'?s (chief )?inspectors?\b",
+    r"(the|this) (focused |monitoring )?(visit|inspection|review) was (carried out|conducted|undertaken|led) by\b",
+    r"(a|the) (second|further|follow-up|return) visit was (made|carried out|undertaken)\b",
+    # the dates of the visit
+    r"(the|this) (focused |monitoring )?(visit|inspection|fieldwork) (took place|was held|ran) (on|between|from)\b",
     r"(senior data analyst|quality assurance manager|team inspectors|lead inspector)\b",
 ]
+# The area statistics' bare figures (codebook ruling of 2026-11-29): a figure
+# with no verdict and no comparison that judges. Not findings unless the
+# sentence also judges (_VERDICT_RE): "is well below average" stays a finding.
+_BARE_STATISTICS = [
+    r"in (primary|secondary) schools is [\d.]+%",
+    r"approximately [\d,]+ children and young people under the age of 18",
+    r"(approximately )?[\d.]+% of the local authority'?s children are living in low-income families",
+    r"children and young people from minority ethnic groups account for [\d.]+%",
+    r"the largest minority ethnic groups? of children",
+    r"the proportion of (children|pupils) (and young people )?(entitled to free school meals|who speak english)[^.:]*:",
+    r"this is an? (increase|decrease|reduction|rise|fall) from [\d,]+ (at|on|in|as at) ",
+    r"(at|on|as at) \d{1,2} \w+ \d{4},? [\d,]+ (children|young people)\b",
+    r"(there have been|there were) [\d,]+ (adoptions|serious case reviews|serious incident notifications)\b",
+    r"([\d,]+|two|three|four|five|six|seven|eight|nine|ten) (children|young people|children and young people) "
+    r"(became subjects? of special guardianship orders|ceased to be looked after)\b",
+    r"([\d,]+|none|two|three|four|five|six|seven|eight|nine|ten|fewer than five)( \(or [\d.]+%\))? "
+    r"(live|lived|are living) (outside|out of|in|with) ",
+    r"(these|this) (are|is) residential special schools",
+]
+_BARE_STATISTIC_RE = re.compile(r"^\W*(?:" + "|".join(_BARE_STATISTICS) + r")", re.I)
+_VERDICT_RE = re.compile(
+    r"\b(too|only|just|good|well|poor|weak|strong|effective|ineffective|high|higher|highest|low(?!-income)|lower|lowest|above|"
+    r"below|better|worse|concern\w*|improv\w*|declin\w*|deteriorat\w*|significant\w*|sharp\w*|substantial\w*|"
+    r"considerabl\w*|rapid\w*|slow\w*|favourabl\w*|unfavourabl\w*|appropriate\w*|inappropriate\w*|reflect\w*|"
+    r"in line|similar|compar\w+ (favourably|well|poorly))\b",
+    re.I,
+)
+
+
+def is_bare_statistic(sentence: str) -> bool:
+    """Is this one of the area statistics' bare figures ("in primary schools is 14.9% (the national
+    proportion is 15.6%)"), stated with no verdict? A statistic the inspectors judge is not."""
+    return bool(_BARE_STATISTIC_RE.match(sentence)) and not _VERDICT_RE.search(sentence)
+
+
 _NOT_FINDING_RE = re.compile(r"^\W*(?:\d{1,2}\s+)?(?:" + "|".join(_NOT_FINDING) + r")", re.I)
 # One more of them, kept apart because it scans up to 80 characters of every
 # sentence: is_finding_text tries it only on sentences that can match it.
@@ -105,6 +146,7 @@ _TABLE_ROW_RE = re.compile(
 )
 _ENDS_WITH_GRADE_RE = re.compile(rf"\b{GRADE}\s*$", re.I)
 _THREE_LOWER_RE = re.compile(r"[a-z]{3}")
+_DIGIT_OR_STAT_WORD_RE = re.compile(r"\d|minority ethnic|residential special|fewer than five|\bnone\b|proportion of", re.I)
 
 
 class SentenceStarts:
@@ -234,6 +276,8 @@ def is_finding_text(sentence: str) -> bool:
     if len(words) < MIN_WORDS or len(words) > MAX_WORDS:
         return False
     if _NOT_FINDING_RE.match(sentence):
+        return False
+    if _DIGIT_OR_STAT_WORD_RE.search(sentence) and is_bare_statistic(sentence):
         return False
     low = sentence.lower()
     unguarded = not sentence.isascii()

@@ -472,3 +472,61 @@ def test_rebuild_reproduces_committed_csv():
     spec.loader.exec_module(module)
     rebuilt = module.render(module.build(source))
     assert rebuilt == TABLE.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# The forms Ofsted writes, for every row of the table
+# ---------------------------------------------------------------------------
+def _rows_and_days():
+    for a in load_authorities():
+        yield a, (a.valid_to or a.valid_from or TODAY)
+
+
+@pytest.mark.parametrize("authority, day", list(_rows_and_days()), ids=lambda x: getattr(x, "la_name", str(x)))
+def test_every_authority_is_found_from_the_forms_ofsted_writes(authority, day):
+    from ofsted_nlp.authorities import forms
+
+    others = {n.casefold() for b in load_authorities() if b is not authority for n in b.names}
+    checked = 0
+    for form in forms(authority):
+        if form.casefold() in others:
+            continue  # another authority's own name ("Dorset County Council" is the old Dorset's)
+        for text in (form, f"Focused visit to {form} children's services",
+                     f"Inspection of {form} local authority children's services",
+                     f"Dear Ms Smith\nAnnual unannounced inspection of contact, referral and assessment "
+                     f"arrangements within {form}"):
+            found = find_authority(text, on_date=day)
+            assert found is authority, (text, authority.la_name, found and found.la_name)
+            checked += 1
+    assert checked >= 4 * 10
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Focused visit to Newcastle children's services", "391"),
+    ("Newcastle City Council, Civic Centre, Barras Bridge, Newcastle upon Tyne NE1 8PU", "391"),
+    ("Inspection of Hull local authority children's services", "810"),
+    ("Focused visit to Bristol City Council children's services", "801"),
+    ("Inspection of Durham County Council children's services", "840"),
+    ("Focused visit to Telford children's services", "894"),
+    ("Inspection of Herefordshire Council children's services", "884"),
+    ("Focused visit to Southend children's services", "882"),
+    ("Focused visit to Stoke children's services", "861"),
+    ("Inspection of the City of Wolverhampton local authority children's services", "336"),
+    ("Focused visit to the Royal Borough of Greenwich children's services", "203"),
+    ("Inspection of Leeds City Council children's services", "383"),
+    ("Focused visit to Bedford Borough Council children's services", "822"),
+])
+def test_short_and_decorated_forms(text, code):
+    found = find_authority(text, on_date=dt.date(2024, 1, 1))
+    assert found is not None and found.old_la_code == code, (text, found and found.la_name)
+
+
+def test_short_forms_file_names_real_authorities_and_no_name_of_another():
+    from ofsted_nlp.authorities import short_forms
+
+    names = {n.casefold(): a for a in load_authorities() for n in a.names}
+    for code, shorts in short_forms().items():
+        a = authority_by_code(code)
+        assert a is not None, code
+        for s in shorts:
+            assert s.casefold() not in names or names[s.casefold()] is a, s

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import warnings
-
-
-from ofsted_nlp import OfstedReadError, find_authority, read_letter
+from ofsted_nlp import OfstedReadError, find_authority
 
 # A letter's own date and the date Ofsted listed it under differ by a few days;
 # for reports without a printed publication date the PDF's creation date is used.
@@ -22,19 +19,16 @@ def _index(corpus):
     return rows
 
 
-def test_every_document_reads_or_fails_clearly(corpus):
+def test_every_document_reads_or_fails_clearly(corpus, corpus_letters):
     rows = _index(corpus)
     assert len(rows) == 504
     read, rejected, problems = 0, [], []
     for folder, row in rows:
         path = corpus / folder / f"{row['id']}.pdf"
         expected = find_authority(row["authority"])
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                letter = read_letter(path)
-        except OfstedReadError as exc:
-            msg = str(exc)
+        letter = corpus_letters[row["id"]]
+        if isinstance(letter, OfstedReadError):
+            msg = str(letter)
             assert msg.startswith(str(path)) and "\n" not in msg and len(msg) > len(str(path)) + 5
             rejected.append(row["id"])
             continue

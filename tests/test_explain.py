@@ -42,8 +42,9 @@ def test_explain_command(shipped_model):
     res = _cli("explain", SENTENCE)
     assert res.returncode == 0, res.stderr
     assert "themes: caseloads" in res.stdout
-    line = next(l for l in res.stdout.splitlines() if l.startswith("caseloads: yes"))
-    assert line
+    [line] = [ln for ln in res.stdout.splitlines() if ln.startswith("caseloads: ")]
+    m = re.fullmatch(r"caseloads: yes p=([0-9.]+) \(threshold ([0-9.]+)\)", line)
+    assert m and float(m[1]) >= float(m[2]), line  # chosen, and over its threshold
     assert CASELOAD_NGRAMS.search(res.stdout.split("caseloads: yes", 1)[1].splitlines()[1])
     res = _cli("explain", "--theme", "out_of_hours", "--top", "5")
     assert res.returncode == 0 and "out_of_hours: strongest n-grams for" in res.stdout

@@ -117,10 +117,10 @@ def test_committed_labels_say_how_each_sentence_was_drawn():
     assert {d.split(":")[0] for d in drawn if d} == {"random", "net", "uncertain"}
 
 
-def test_every_label_reattaches_on_a_clean_checkout(corpus):
+def test_every_label_reattaches_on_a_clean_checkout(corpus, corpus_letters):
     from ofsted_nlp.dataset import load_training_data
 
-    data = load_training_data(corpus=corpus)
+    data = load_training_data(corpus=corpus, reader=lambda path: corpus_letters[path.stem])
     assert data.unattached == []
     assert len(data.texts) == len(load_seed_labels(LABELS / "seeds.csv")) + len(load_corpus_labels(LABELS / "corpus.csv"))
     # both letters and reports are represented

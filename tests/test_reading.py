@@ -16,11 +16,14 @@ from ofsted_nlp.reading import CodepageWarning
 # Counted by hand once, sentence by sentence, from the five seed letters.
 SEED_FACTS = {
     "000": dict(la_name="Hackney", old="204", new="E09000012", date=dt.date(2011, 6, 9), kind="ucra",
-                counts={"strength": 9, "satisfactory": 19, "unspecified": 2}),
+                # 19 satisfactory sentences, one of them written twice: one finding (codebook, 2026-11-29)
+                counts={"strength": 9, "satisfactory": 18, "unspecified": 2}),
     "001": dict(la_name="Haringey", old="309", new="E09000014", date=dt.date(2010, 9, 16), kind="ucra",
                 counts={"strength": 12, "satisfactory": 15, "development": 3, "unspecified": 1}),
     "002": dict(la_name="Hounslow", old="313", new="E09000018", date=dt.date(2011, 7, 14), kind="ucra",
-                counts={"satisfactory": 27, "development": 7, "unspecified": 4}),
+                # "This was an area for development at the last unannounced inspection." stands
+                # three times (once satisfactory, twice development): one finding, the first
+                counts={"satisfactory": 26, "development": 5, "unspecified": 4}),
     "003": dict(la_name="Hackney", old="204", new="E09000012", date=dt.date(2019, 3, 4), kind="focused_visit",
                 counts={"unspecified": 58, "development": 5, "priority_action": 2}),
     "004": dict(la_name="Tower Hamlets", old="211", new="E09000030", date=dt.date(2010, 2, 24), kind="ucra",
@@ -222,3 +225,199 @@ def test_vocabulary_lookup_matches_the_word_set():
     for word in probes:
         assert (word in vocab) == (word in words), word
     assert "effective" in vocab and "ffective" in vocab and "effectiv" not in vocab and "stanbul" in vocab
+
+
+# --------------------------------------------------------------------------- issue 13: findings a reader would count
+
+
+def test_a_date_line_before_its_own_visit_is_corrected_with_a_warning(tmp_path):
+    from ofsted_nlp.letter import DateCorrectedWarning
+
+    text = seed("003").read_text(encoding="utf-8").replace("4 March 2019", "21 January 2019")
+    text = text.replace("on 5 and 6 February 2019", "on 18 and 19 December 2019")
+    path = tmp_path / "wrong-year.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.warns(DateCorrectedWarning, match="2019-01-21.*2020-01-21"):
+        letter = read_letter(path)
+    assert letter.date == dt.date(2020, 1, 21)
+    assert (letter.inspection_start, letter.inspection_end) == (dt.date(2019, 12, 18), dt.date(2019, 12, 19))
+    # a date line on or after the visit is left alone
+    assert read_letter(seed("003")).date == dt.date(2019, 3, 4)
+
+
+def test_correct_date_keeps_day_and_month():
+    from ofsted_nlp.metadata import correct_date
+
+    visit = (dt.date(2019, 12, 18), dt.date(2019, 12, 19))
+    assert correct_date(dt.date(2019, 1, 21), visit) == dt.date(2020, 1, 21)
+    assert correct_date(dt.date(2018, 12, 20), visit) == dt.date(2019, 12, 20)
+    assert correct_date(dt.date(2016, 2, 29), (dt.date(2017, 1, 3), dt.date(2017, 1, 4))) == dt.date(2017, 2, 28)
+
+
+_REPORT = """Inspection of Somewhere local authority children's services
+
+Executive summary
+
+Leaders know their services well and act on what audits tell them.
+
+The experiences and progress of children who need help and protection
+
+Inadequate
+
+Inspection findings
+
+Visits to children are not always recorded onto the system quickly enough. (Recommendation)
+Managers do not review plans often enough to prevent drift for children in need.
+(Recommendation)
+Agency staff often do not have supervision. (Recommendation)
+Leadership, management and governance Requires improvement
+
+Progress is difficult to measure for children whose plans lack clear goals. Parents cannot
+be clear about what is expected of them.
+Some children wait too long for an assessment (Recommendation 7).
+
+Information about this local authority area
+
+Children living in this area
+in primary schools is 14.9% (the national proportion is 15.6%)
+Approximately 23% of the local authority's children are living in low-income families.
+
+Information about this inspection
+
+The visit was carried out by Her Majesty's Inspectors Ann Smith and Bob Jones.
+"""
+
+
+def _report(tmp_path, text=_REPORT):
+    path = tmp_path / "somewhere.txt"
+    path.write_text(text, encoding="utf-8")
+    with warnings_ignored():
+        return read_letter(path)
+
+
+def warnings_ignored():
+    import warnings
+
+    ctx = warnings.catch_warnings()
+    ctx.__enter__()
+    warnings.simplefilter("ignore")
+
+    class _Done:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            ctx.__exit__(*exc)
+
+    return _Done()
+
+
+def test_recommendation_markers_mark_the_sentence_before_them(tmp_path):
+    letter = _report(tmp_path)
+    by_start = {f.text.split()[0] + " " + f.text.split()[1]: f for f in letter.findings}
+    assert by_start["Visits to"].recommendation and by_start["Visits to"].text.endswith("quickly enough.")
+    # the marker on a line of its own marks the sentence above it
+    assert by_start["Managers do"].recommendation
+    # a sentence with its marker is no heading, and the heading after it is one again
+    assert by_start["Agency staff"].recommendation and by_start["Agency staff"].section == "Inspection findings"
+    assert by_start["Some children"].recommendation and by_start["Some children"].text.endswith("assessment.")
+    assert {f.judgement for f in letter.findings if f.recommendation} == {"development"}
+    assert not any("Recommendation" in f.text or f.text.endswith("(") for f in letter.findings)
+    assert not any("Recommendation" in s.title for s in letter.sections)
+
+
+def test_a_line_that_runs_on_into_a_sentence_is_no_heading(tmp_path):
+    letter = _report(tmp_path)
+    progress = [f for f in letter.findings if f.text.startswith("Progress is difficult")]
+    assert len(progress) == 1 and progress[0].section.startswith("Leadership, management and governance")
+    assert all(len(s.title) <= 120 for s in letter.sections)
+
+
+def test_inspectors_and_area_statistics_are_no_findings(tmp_path):
+    letter = _report(tmp_path)
+    texts = " ".join(f.text for f in letter.findings)
+    assert "14.9%" not in texts and "low-income" not in texts and "Ann Smith" not in texts
+
+
+@pytest.mark.parametrize("sentence, finding", [
+    ("in primary schools is 14.9% (the national proportion is 15.6%)", False),
+    ("in secondary schools is 30%, well above the national average of 15%.", True),
+    ("At 31 March 2016, 300 children were being looked after by the local authority.", False),
+    ("At 31 March 2016, 300 children were looked after, which is too high for the resources available.", True),
+    ("This is an increase from 190 at 31 March 2016.", False),
+    ("The proportion of children entitled to free school meals:", False),
+    ("The proportion of children entitled to free school meals is well below the national average.", True),
+    ("His Majesty's Inspectors for this visit were Sophie Wales and Margaret Burke.", False),
+    ("The visit was conducted by Alison Smale and Julie Knight, two of Her Majesty's Inspectors.", False),
+    ("The inspection was carried out by three inspectors over two weeks.", False),  # who inspected
+    ("The visit took place on 5 and 6 February 2019 at the council's offices.", False),
+    ("Caseloads seen by inspectors in the court teams ranged between 10 and 12.", True),
+])
+def test_non_findings_by_the_codebook_rulings(sentence, finding):
+    from ofsted_nlp.segmenting import is_finding_text
+
+    assert is_finding_text(sentence) is finding
+
+
+def test_a_repeated_sentence_is_one_finding(tmp_path):
+    text = _REPORT.replace("Leaders know their services well and act on what audits tell them.",
+                           "Leaders know their services well. Children are seen quickly by their social workers.")
+    text = text.replace("Inspection findings\n", "Inspection findings\n\nChildren are seen quickly by their social "
+                                                 "workers. Plans are reviewed on time in most cases.\n")
+    letter = _report(tmp_path, text)
+    seen = [f for f in letter.findings if f.text == "Children are seen quickly by their social workers."]
+    assert len(seen) == 1 and seen[0].section == "Executive summary" and seen[0].area == "overall"
+    assert [f.index for f in letter.findings] == list(range(len(letter.findings)))
+
+
+# Codebook rulings of 2026-11-29, as detectors that do not share the reader's patterns.
+_INSPECTORS = re.compile(
+    r"(her|his) majesty'?s inspectors? (for|were|was)\b|inspectors? for (this|the) (visit|inspection) (were|was)\b|"
+    r"(visit|inspection) was (carried out|conducted|led) by (her|his) majesty|"
+    r"(visit|inspection) was (carried out|conducted|led) by [A-Z][a-z]+ [A-Z][a-z]+ and",
+    re.I,
+)
+_VISIT_DATES = re.compile(
+    r"^(the|this) (focused |monitoring )?(visit|inspection) (took place|was held) (on|between|from) \d|"
+    r"^inspection dates?:", re.I)
+_AREA_FIGURES = re.compile(
+    r"^in (primary|secondary) schools is [\d.]+% \(the national (average|proportion) is [\d.]+%\)\W*$|"
+    r"^approximately [\d,]+ children and young people under the age of 18 years live in|"
+    r"^(approximately )?[\d.]+% of the local authority'?s children are living in low-income families\W*$|"
+    r"^this is an? (increase|decrease|reduction) from [\d,]+ (at|on) \d{1,2} \w+ \d{4}\W*$",
+    re.I,
+)
+
+
+@pytest.mark.slow
+def test_corpus_findings_a_reader_would_count(corpus):
+    from _corpus_read import all_letters
+
+    letters = all_letters()
+    assert len(letters) > 500
+    dangling, long_sections, inspectors, dates, figures, repeated = [], [], [], [], [], []
+    recommendations = 0
+    for doc in letters:
+        seen = set()
+        for f in doc.findings:
+            if f.text.rstrip().endswith("(") or "(Recommendation" in f.text:
+                dangling.append((doc.document, f.text))
+            if len(f.section) > 120:
+                long_sections.append((doc.document, f.section))
+            if _INSPECTORS.search(f.text):
+                inspectors.append((doc.document, f.text))
+            if _VISIT_DATES.search(f.text):
+                dates.append((doc.document, f.text))
+            if _AREA_FIGURES.search(f.text):
+                figures.append((doc.document, f.text))
+            key = " ".join(re.findall(r"[a-z0-9]+", f.text.lower()))
+            if key in seen:
+                repeated.append((doc.document, f.text))
+            seen.add(key)
+            recommendations += f.recommendation
+            if f.recommendation:
+                assert f.judgement == "development"
+        assert all(len(s.title) <= 120 for s in doc.sections if s.title), doc.document
+    assert dangling == [] and long_sections == [] and repeated == []
+    assert inspectors == [] and dates == [] and figures == []
+    assert recommendations > 900  # "(Recommendation)" stands about 1,000 times in the SIF reports

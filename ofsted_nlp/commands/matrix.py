@@ -13,7 +13,7 @@ from . import _common, _select
 
 class Value(str, Enum):
     net = "net"
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # a member named 'count' shadows str.count
     negative = "negative"
 
 
