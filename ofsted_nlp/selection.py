@@ -26,7 +26,7 @@ from .authorities import (
     load_authorities,
     statistical_neighbours,
 )
-from .schema import KIND_LABELS, KINDS
+from .schema import GRADES, KIND_LABELS, KINDS
 
 __all__ = [
     "REGIONS",
@@ -91,6 +91,17 @@ def resolve_kind(kind: str) -> str:
     raise ValueError(f"no kind {kind!r}; use one of: {', '.join(KINDS)}")
 
 
+OVERALL = "overall_effectiveness"
+
+
+def resolve_grade(grade: str) -> str:
+    """A grade by name ("inadequate", "requires improvement", "requires_improvement"); ``ValueError`` if none."""
+    key = _norm(grade).replace(" ", "_").replace("-", "_")
+    if key in GRADES:
+        return key
+    raise ValueError(f"no grade {grade!r}; use one of: {', '.join(GRADES)}")
+
+
 def _date(value: str | datetime.date | None) -> datetime.date | None:
     if value is None or isinstance(value, datetime.date):
         return value
@@ -128,6 +139,7 @@ class Selection:
     until: datetime.date | str | None = None
     kinds: tuple[str, ...] = ()
     neighbours_of: str | None = None
+    grades: tuple[str, ...] = ()  # overall effectiveness, as schema.GRADES (e.g. "inadequate")
 
     def describe(self, documents: int | None = None) -> str:
         """What was selected, in words, for titles: "London, 2018-01-01 to 2024-12-31, 40 documents"."""
@@ -147,6 +159,9 @@ class Selection:
             parts.append(f"until {until}")
         if self.kinds:
             parts.append(", ".join(KIND_LABELS[resolve_kind(k)] + "s" for k in self.kinds))
+        if self.grades:
+            parts.append("graded " + " or ".join(resolve_grade(g).replace("_", " ") for g in self.grades)
+                         + " overall")
         if documents is not None:
             parts.append(f"{documents} document{'s' if documents != 1 else ''}")
         return ", ".join(parts) if parts else "all documents"
@@ -154,7 +169,7 @@ class Selection:
     def apply(self, table: pd.DataFrame) -> pd.DataFrame:
         """The rows of ``table`` selected (the authority first when ``neighbours_of`` is set)."""
         out = select(table, region=self.region, authority=self.authorities or None, since=self.since,
-                     until=self.until, kind=self.kinds or None)
+                     until=self.until, kind=self.kinds or None, grade=self.grades or None)
         if self.neighbours_of:
             out = neighbours(out, self.neighbours_of)
         return out
@@ -185,6 +200,8 @@ class Selection:
                 return None
         if self.kinds and document.get("kind") not in {resolve_kind(k) for k in self.kinds}:
             return None
+        if self.grades and document.get(OVERALL) not in {resolve_grade(g) for g in self.grades}:
+            return None
         if self.neighbours_of:
             group = [a.old_la_code for a in neighbour_group(self.neighbours_of)]
             return group.index(code) if code in group else None
@@ -192,14 +209,17 @@ class Selection:
 
     @property
     def empty(self) -> bool:
-        return not (self.region or self.authorities or self.since or self.until or self.kinds or self.neighbours_of)
+        return not (self.region or self.authorities or self.since or self.until or self.kinds or self.neighbours_of
+                    or self.grades)
 
 
 def select(table: pd.DataFrame, region: str | None = None, authority: str | Iterable[str] | None = None,
            since: datetime.date | str | None = None, until: datetime.date | str | None = None,
-           kind: str | Iterable[str] | None = None) -> pd.DataFrame:
+           kind: str | Iterable[str] | None = None, grade: str | Iterable[str] | None = None) -> pd.DataFrame:
     """The rows of ``table`` in ``region`` (name or E12 code), of ``authority`` (name or code, or several),
-    dated from ``since`` to ``until`` (inclusive; ISO text or dates) and of ``kind`` (one or several).
+    dated from ``since`` to ``until`` (inclusive; ISO text or dates), of ``kind`` (one or several) and graded
+    ``grade`` for overall effectiveness (one or several of ``schema.GRADES``: needs the
+    ``overall_effectiveness`` column, which the reader gives to documents).
 
     Rows without a date are dropped when ``since`` or ``until`` is given; rows
     without an authority when ``region`` or ``authority`` is. Order is kept.
@@ -224,6 +244,11 @@ def select(table: pd.DataFrame, region: str | None = None, authority: str | Iter
     if kind is not None:
         kinds = {resolve_kind(k) for k in ([kind] if isinstance(kind, str) else kind)}
         keep &= table["kind"].isin(kinds)
+    if grade is not None:
+        if OVERALL not in table.columns:
+            raise ValueError(f"the table has no {OVERALL} column: grades were not read")
+        grades = {resolve_grade(g) for g in ([grade] if isinstance(grade, str) else grade)}
+        keep &= table[OVERALL].isin(grades)
     return table[keep.to_numpy(dtype=bool)]
 
 

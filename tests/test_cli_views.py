@@ -218,3 +218,29 @@ def test_tag_selection_options(letters, tagged, tmp_path):
     none = run("tag", letters, "--region", "North East", "-o", out)
     assert none.exit_code == 2 and "no document read matches the selection" in none.output
     assert out.read_bytes() == before  # the earlier output is kept whole
+
+
+def test_grade_selection_on_a_graded_report(corpus, shipped_model, tmp_path):
+    """A real ILACS report: --grade keeps it for its own overall grade only, and the report shows its grades."""
+    from ofsted_nlp.letter import read_letter
+
+    path = corpus / "reports" / "manchester_2022-05-19.pdf"
+    if not path.exists():
+        pytest.skip(f"{path.name} is not in the corpus")
+    grades = read_letter(path).grade_columns()
+    assert grades["overall_effectiveness"] == "good"
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(path, folder / path.name)
+    out = tmp_path / "m.csv"
+    assert run("matrix", folder, "--grade", "good", "-o", out).exit_code == 0
+    assert pd.read_csv(out)["la_name"].tolist() == ["Manchester"]
+    other = run("matrix", folder, "--grade", "inadequate")
+    assert other.exit_code == 2 and "graded inadequate overall" in other.output
+    html = tmp_path / "r.html"
+    assert run("report", folder, "-o", html).exit_code == 0
+    from test_report import _payload
+
+    data = _payload(html.read_text(encoding="utf-8"))
+    assert data["grades_read"] is True
+    assert data["documents"][0]["grades"] == {c: v.replace("_", " ") for c, v in grades.items()}

@@ -72,6 +72,9 @@ def test_report_command_on_the_seeds(tmp_path, shipped_model):
     assert {a["name"] for a in data["authorities"]} == {"Hackney", "Haringey", "Tower Hamlets"}
     assert [d["label"] for d in data["documents"] if d["authority"] == 0] == [
         "Hackney · 2011-06-09 · unannounced inspection", "Hackney · 2019-03-04 · focused visit"]
+    # the seeds are letters: grades read, none given ("not applicable")
+    assert data["grades_read"] is True
+    assert {v for d in data["documents"] for v in d["grades"].values()} == {"not applicable"}
     assert run("report", SEEDS, "--output", tmp_path / "r.pdf").exit_code == 2
     assert run("report", SEEDS, "--output", tmp_path / "r.html", "--region", "Atlantis").exit_code == 2
     assert not (tmp_path / "r.html").exists()

@@ -357,3 +357,18 @@ def test_evidence_order_does_not_depend_on_the_table_order(table):
     shuffled = table.sample(frac=1, random_state=3).reset_index(drop=True)
     pd.testing.assert_frame_equal(evidence(shuffled, authority="Hackney", theme="supervision"),
                                   evidence(table, authority="Hackney", theme="supervision"))
+
+
+def test_select_by_overall_grade(table):
+    graded = table.assign(overall_effectiveness=[{"s20": "inadequate", "l18": "good"}.get(d, "not_applicable")
+                                                 for d in table["document"]])
+    assert set(select(graded, grade="inadequate")["document"]) == {"s20"}
+    assert set(select(graded, grade=["Inadequate", "good"])["document"]) == {"s20", "l18"}
+    assert Selection(grades=("inadequate",)).matches({"old_la_code": "210", "overall_effectiveness": "inadequate"})
+    assert not Selection(grades=("inadequate",)).matches({"old_la_code": "210"})
+    assert Selection(grades=("requires improvement",), region="London").describe() == \
+        "London, graded requires improvement overall"
+    with pytest.raises(ValueError):
+        select(table, grade="inadequate")  # no grade column: grades were not read
+    with pytest.raises(ValueError):
+        select(graded, grade="awful")

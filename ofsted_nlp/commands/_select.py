@@ -27,6 +27,10 @@ UntilOpt = Annotated[Optional[str], typer.Option(
 KindOpt = Annotated[Optional[list[str]], typer.Option(
     "--kind", metavar="KIND", show_default=False,
     help="Only documents of this kind: ucra, focused_visit, monitoring_visit, sif, ilacs, other. Repeatable.")]
+GradeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--grade", metavar="GRADE", show_default=False,
+    help="Only inspection reports graded this for overall effectiveness: outstanding, good, requires_improvement, "
+         "inadequate. Repeatable.")]
 NeighboursOpt = Annotated[Optional[str], typer.Option(
     "--neighbours", metavar="NAME|CODE", show_default=False,
     help="Only this authority and its ten DfE statistical neighbours, the authority first.")]
@@ -42,14 +46,16 @@ def _day(value: str | None, option: str) -> datetime.date | None:
 
 
 def selection_from(region: str | None = None, authority: list[str] | None = None, since: str | None = None,
-                   until: str | None = None, kind: list[str] | None = None, neighbours: str | None = None):
+                   until: str | None = None, kind: list[str] | None = None, neighbours: str | None = None,
+                   grade: list[str] | None = None):
     """A checked ``Selection``; a bad region, authority, kind or date is a usage error naming the option."""
-    from ..selection import Selection, resolve_authority, resolve_kind, resolve_region
+    from ..selection import Selection, resolve_authority, resolve_grade, resolve_kind, resolve_region
 
     checks = [("--region", resolve_region, [region] if region else []),
               ("--authority", resolve_authority, authority or []),
               ("--kind", resolve_kind, kind or []),
-              ("--neighbours", resolve_authority, [neighbours] if neighbours else [])]
+              ("--neighbours", resolve_authority, [neighbours] if neighbours else []),
+              ("--grade", resolve_grade, grade or [])]
     for option, resolve, values in checks:
         for v in values:
             try:
@@ -60,7 +66,19 @@ def selection_from(region: str | None = None, authority: list[str] | None = None
     if lo and hi and lo > hi:
         raise _common.BadParameter(f"--since {lo} is after --until {hi}", param_hint="'--since'")
     return Selection(region=region, authorities=tuple(authority or ()), since=lo, until=hi,
-                     kinds=tuple(kind or ()), neighbours_of=neighbours)
+                     kinds=tuple(kind or ()), neighbours_of=neighbours, grades=tuple(grade or ()))
+
+
+def documents_frame(batch):
+    """The documents read as a DataFrame: DOCUMENT_COLUMNS, then the framework and grade columns where the
+    reader gives them."""
+    import pandas as pd
+
+    from ..pipeline import DOCUMENT_COLUMNS
+    from ..schema import GRADE_COLUMNS
+
+    extra = [c for c in ("framework", *GRADE_COLUMNS) if any(c in d for d in batch.documents)]
+    return pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS + extra)
 
 
 def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, exclude: Path | None = None,
@@ -79,12 +97,11 @@ def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, e
     sink.close()
     import pandas as pd
 
-    from ..pipeline import DOCUMENT_COLUMNS
     from ..tables import FINDING_COLUMNS
 
     findings = pd.DataFrame(rows, columns=FINDING_COLUMNS)
     findings["themes"] = [list(t) for t in findings["themes"]]
-    documents = select_documents(pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS), selection)
+    documents = select_documents(documents_frame(batch), selection)
     return findings, documents, batch
 
 

@@ -17,6 +17,7 @@ def change(
     since: _select.SinceOpt = None,
     until: _select.UntilOpt = None,
     kind: _select.KindOpt = None,
+    grade: _select.GradeOpt = None,
     neighbours: _select.NeighboursOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
@@ -34,7 +35,7 @@ def change(
     """
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
         raise _common.BadParameter(f"{output.name!r}: use a .csv or .xlsx file", param_hint="'--output'")
-    selection = _select.selection_from(region, authority, since, until, kind, neighbours)
+    selection = _select.selection_from(region, authority, since, until, kind, neighbours, grade)
     jobs = _common.check_jobs(jobs)
     if output is not None:
         _common.check_output(output)

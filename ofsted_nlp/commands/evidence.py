@@ -39,6 +39,7 @@ def evidence(
     since: _select.SinceOpt = None,
     until: _select.UntilOpt = None,
     kind: _select.KindOpt = None,
+    grade: _select.GradeOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write the sentences to FILE.csv or FILE.xlsx [default: print them].")] = None,
@@ -57,7 +58,7 @@ def evidence(
         raise _common.BadParameter(f"no theme {theme!r}; use one of: {THEME_HELP}", param_hint="'--theme'")
     if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
         raise _common.BadParameter(f"{output.name!r}: use a .csv or .xlsx file", param_hint="'--output'")
-    selection = _select.selection_from(region, authority, since, until, kind)
+    selection = _select.selection_from(region, authority, since, until, kind, None, grade)
     jobs = _common.check_jobs(jobs)
     if output is not None:
         _common.check_output(output)

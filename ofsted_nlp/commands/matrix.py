@@ -48,6 +48,7 @@ def matrix(
     since: _select.SinceOpt = None,
     until: _select.UntilOpt = None,
     kind: _select.KindOpt = None,
+    grade: _select.GradeOpt = None,
     neighbours: _select.NeighboursOpt = None,
     format: Annotated[Optional[Format], typer.Option(
         "--format", "-f", case_sensitive=False, show_default=False,
@@ -85,7 +86,7 @@ def matrix(
     elif format is not None and output is not None and output.suffix.lower() != f".{format.value}":
         raise _common.BadParameter(f"--format {format.value} does not match the extension of {output.name!r}",
                                    param_hint="'--format'")
-    selection = _select.selection_from(region, authority, since, until, kind, neighbours)
+    selection = _select.selection_from(region, authority, since, until, kind, neighbours, grade)
     if plot is not None and plot.suffix.lower() not in PLOT_EXTENSIONS:
         raise _common.BadParameter(f"{plot.name!r}: use a .png or .html file", param_hint="'--plot'")
     if output is not None and plot is not None and output.resolve() == plot.resolve():
@@ -110,9 +111,8 @@ def matrix(
         import pandas as pd
 
         from ..matrix import neighbours_first, theme_matrix
-        from ..pipeline import DOCUMENT_COLUMNS
 
-        read_all = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
+        read_all = _select.documents_frame(batch)
         findings = read_all.iloc[[r[0] for r in rows]].reset_index(drop=True)
         findings["themes"] = [r[1] for r in rows]
         findings["polarity"] = [r[2] for r in rows]

@@ -19,6 +19,7 @@ def report(
     since: _select.SinceOpt = None,
     until: _select.UntilOpt = None,
     kind: _select.KindOpt = None,
+    grade: _select.GradeOpt = None,
     neighbours: _select.NeighboursOpt = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
@@ -31,7 +32,7 @@ def report(
     """
     if output.suffix.lower() not in (".html", ".htm"):
         raise _common.BadParameter(f"{output.name!r}: use a .html file", param_hint="'--output'")
-    selection = _select.selection_from(region, authority, since, until, kind, neighbours)
+    selection = _select.selection_from(region, authority, since, until, kind, neighbours, grade)
     jobs = _common.check_jobs(jobs)
     _common.check_output(output)
     with _common.command_errors():

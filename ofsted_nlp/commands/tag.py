@@ -36,6 +36,7 @@ def tag(
     since: _select.SinceOpt = None,
     until: _select.UntilOpt = None,
     kind: _select.KindOpt = None,
+    grade: _select.GradeOpt = None,
     neighbours: _select.NeighboursOpt = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
@@ -51,7 +52,7 @@ def tag(
     if some could not be, 2 on a usage error or when nothing could be read.
     """
     fmt = resolve_format(format, output)
-    selection = _select.selection_from(region, authority, since, until, kind, neighbours)
+    selection = _select.selection_from(region, authority, since, until, kind, neighbours, grade)
     jobs = _common.check_jobs(jobs)
     if output is not None:
         _common.check_output(output)
