@@ -328,25 +328,30 @@ display(Image(filename=str(heatmap_png(near, FIGURES / "neighbours.png", highlig
     ("md", """\
 ### (c) Which authorities were judged inadequate, and what was criticised?
 
-Grades are read from inspection reports by the reading step (the grade
-columns of `schema.GRADE_COLUMNS`, e.g. `overall_effectiveness`). Where the
-findings table has them, the authorities graded *inadequate* are listed with
-their negative findings by theme; where it has not (letters carry no grades,
-or this version does not read them), the cell says so and shows the themes
-most criticised instead."""),
+The reader gives each inspection report its **grades** (`letter.grade_columns()`,
+named as in `schema.GRADE_COLUMNS`: `overall_effectiveness`,
+`impact_of_leaders`, ...); letters and visits have none (`not_applicable`).
+Put on the findings table, they select the reports graded *inadequate*
+overall, and the negative matrix shows what those reports criticised, theme by
+theme. (`ofsted-nlp matrix PATH --grade inadequate --value negative`, and
+`ofsted-nlp evidence PATH --grade inadequate --theme supervision --polarity negative`
+for the sentences.)"""),
     ("code", """\
 from ofsted_nlp.schema import GRADE_COLUMNS
 
-pool = region_table if region_matrix is not None else seed_table
-if "overall_effectiveness" in pool.columns:
-    bad = pool[pool["overall_effectiveness"] == "inadequate"]
-    print(f"{bad['document'].nunique()} documents graded inadequate overall, on "
-          f"{bad['la_name'].nunique()} authorities:", sorted(bad["la_name"].dropna().unique()))
-    display(theme_matrix(bad, value="negative")[["la_name", *THEMES]])
+graded_letters = region_letters if region_matrix is not None else seed_letters
+graded_table = region_table if region_matrix is not None else seed_table
+grades = pd.DataFrame([{"document": l.document, "la_name": l.la_name, "date": l.date, "framework": l.framework,
+                        **l.grade_columns()} for l in graded_letters])
+print("documents by overall effectiveness:", grades["overall_effectiveness"].value_counts().to_dict())
+with_grades = graded_table.merge(grades[["document", *GRADE_COLUMNS]], on="document", how="left")
+inadequate = select(with_grades, grade="inadequate")
+if len(inadequate):
+    print(f"{inadequate['document'].nunique()} reports graded inadequate overall, on "
+          f"{inadequate['la_name'].nunique()} authorities:", ", ".join(sorted(inadequate["la_name"].unique())))
+    display(theme_matrix(inadequate, value="negative")[["la_name", "documents", *THEMES]])
 else:
-    print("grades not read for these documents (no grade columns: " + ", ".join(GRADE_COLUMNS) + ");",
-          "the negative findings per authority and theme instead:")
-    display(theme_matrix(pool, value="negative")[["la_name", "documents", *THEMES]].head(15))"""),
+    print("no report graded inadequate overall among these documents")"""),
     ("md", """\
 ### (d) Which sentences are behind a cell?
 
