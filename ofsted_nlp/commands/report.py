@@ -45,7 +45,7 @@ def report(
         try:
             write_report(html, output)
         except OSError as exc:
-            raise _common.CommandError(f"{output}: cannot be written ({exc.strerror or exc}); nothing written")
+            raise _common.CommandError(f"{output}: cannot be written ({exc.strerror or exc}); nothing written") from None
         if _common.stderr_is_tty():
             _common.say(f"report on {len(documents)} documents written to {output}")
     raise typer.Exit(batch.exit_code)
