@@ -94,7 +94,8 @@ class Letter:
         return grade_columns(self.grades)
 
     def metadata(self) -> dict:
-        """The document's metadata as plain values: document, authority names and codes, date, kind."""
+        """The document's metadata as plain values: document, authority names and codes, date, kind,
+        framework and Ofsted's grades (under :data:`~ofsted_nlp.schema.GRADE_COLUMNS`' names)."""
         return {
             "document": self.document,
             "la_name": self.la_name,
@@ -103,6 +104,9 @@ class Letter:
             "region_name": self.region_name,
             "date": self.date.isoformat() if self.date else None,
             "kind": self.kind,
+            "framework": self.framework,
+            "inspection_end": self.inspection_end.isoformat() if self.inspection_end else None,
+            **self.grade_columns(),
         }
 
     def summary(self) -> str:

@@ -125,15 +125,17 @@ class OfstedModel:
         """The themes, in the order of the theme probabilities' columns."""
         return THEMES
 
-    def predict(self, texts: Sequence[str], judgements: Sequence[str] | None = None) -> pd.DataFrame:
+    def predict(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
+                recommendations: Sequence[bool] | None = None) -> pd.DataFrame:
         """Tag sentences.
 
         Returns one row per text with columns ``text``, ``themes`` (tuple of
         theme names), ``polarity``, ``p_<theme>`` for each theme and
-        ``p_<polarity>`` for each polarity class. ``judgements``: see :meth:`tag`.
+        ``p_<polarity>`` for each polarity class. ``judgements`` and
+        ``recommendations``: the layout, see :meth:`tag`.
         """
         texts = [str(t) for t in texts]
-        tags = self.tag(texts, judgements)
+        tags = self.tag(texts, judgements, recommendations)
         cols: dict[str, object] = {"text": texts, "themes": tags.themes, "polarity": tags.polarity}
         for j, t in enumerate(THEMES):
             cols[f"p_{t}"] = tags.theme_proba[:, j]
@@ -141,17 +143,22 @@ class OfstedModel:
             cols[f"p_{p}"] = tags.polarity_proba[:, k]
         return pd.DataFrame(cols)
 
-    def tag(self, texts: Sequence[str], judgements: Sequence[str] | None = None) -> Tags:
+    def tag(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
+            recommendations: Sequence[bool] | None = None) -> Tags:
         """Themes (those over their thresholds), polarity and both sets of probabilities.
 
-        Polarity is the likeliest class, except where the layout decides: give
-        ``judgements`` (one per text, the judgement of the heading it stands
-        under, as ``Finding.judgement``) and a recommendation or verbless list
-        item under a development or priority-action heading is ``negative``, as
-        the codebook rules. The probabilities stay the model's own.
+        Polarity is the likeliest class, except where the layout decides, as the
+        codebook rules: give ``judgements`` (one per text, the judgement of the
+        heading it stands under, as ``Finding.judgement``) and a recommendation
+        ("Ensure that ...") or verbless list item under a development or
+        priority-action heading is ``negative``; give ``recommendations`` (as
+        ``Finding.recommendation``: marked "(Recommendation)" by the report) and
+        those sentences are ``negative`` wherever they stand. The probabilities
+        stay the model's own.
         """
-        if judgements is not None and len(judgements) != len(texts):
-            raise ValueError(f"{len(judgements)} judgements for {len(texts)} texts")
+        for name, layout in (("judgements", judgements), ("recommendations", recommendations)):
+            if layout is not None and len(layout) != len(texts):
+                raise ValueError(f"{len(layout)} {name} for {len(texts)} texts")
         P, Q = self.probabilities(texts)
         classes = [str(c) for c in self.polarity.classes_]
         Q = Q[:, [classes.index(p) for p in POLARITIES]]
@@ -162,6 +169,10 @@ class OfstedModel:
         if judgements is not None:
             for k, judgement in enumerate(judgements):
                 if judgement in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(texts[k]):
+                    polarity[k] = "negative"
+        if recommendations is not None:
+            for k, marked in enumerate(recommendations):
+                if marked:
                     polarity[k] = "negative"
         return Tags(
             themes=[combos[k] for k in (chosen @ (1 << np.arange(len(THEMES)))).tolist()],

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
+from .tables import DOCUMENT_FIELDS
+
 if TYPE_CHECKING:  # pragma: no cover
     from .letter import Letter
     from .model import OfstedModel
@@ -38,10 +40,9 @@ __all__ = ["DocumentResult", "DOCUMENT_COLUMNS", "SUFFIXES", "find_documents", "
            "effective_jobs"]
 
 SUFFIXES = (".txt", ".pdf")
-# One record per document read: its metadata, where it was read from and how many findings it has.
-DOCUMENT_COLUMNS = [
-    "document", "path", "la_name", "old_la_code", "new_la_code", "region_name", "date", "kind", "findings",
-]
+# One record per document read: its metadata (the finding rows' document fields), where it was read
+# from and how many findings it has.
+DOCUMENT_COLUMNS = ["document", "path", *DOCUMENT_FIELDS[1:], "findings"]
 
 # Files read and tagged together: large enough that the model's per-call costs
 # are spread over a few thousand findings, small enough to keep memory low and

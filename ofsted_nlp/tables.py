@@ -28,9 +28,19 @@ class FindingRow(NamedTuple):
     new_la_code: str | None
     region_name: str | None
     date: str | None  # ISO date
-    kind: str
+    kind: str  # schema.KINDS
+    framework: str  # schema.FRAMEWORKS
+    inspection_end: str | None  # ISO date, where the document prints the inspection's dates
+    overall_effectiveness: str  # the document's grades (schema.GRADE_COLUMNS), "" where unread
+    impact_of_leaders: str
+    help_and_protection: str
+    in_care: str
+    care_leavers: str
     section: str
-    judgement: str
+    judgement: str  # schema.JUDGEMENTS
+    area: str  # schema.AREAS, "" in letters and visits
+    area_grade: str  # schema.GRADES, "" where the area has none
+    recommendation: bool  # marked "(Recommendation)" in the report
     index: int  # type: ignore[assignment]  # the finding's place in its document (shadows tuple.index)
     text: str
     themes: tuple[str, ...]  # the themes over their thresholds
@@ -46,10 +56,10 @@ DOCUMENT_FIELDS: tuple[str, ...] = tuple(FINDING_COLUMNS[: FINDING_COLUMNS.index
 def finding_rows(letters: Sequence[Letter], model: OfstedModel) -> list[FindingRow]:
     """One :class:`FindingRow` per finding of each letter, in letter then document order, tagged by ``model``.
 
-    Values are plain Python (str, int, None); ``scores`` are rounded to 3
+    Values are plain Python (str, int, bool, None); ``scores`` are rounded to 3
     places. Polarity is the model's with the letter's layout passed to it
-    (:meth:`OfstedModel.tag`'s ``judgements``), so a finding gets the same
-    polarity here as from ``model.predict(texts, judgements)``.
+    (:meth:`OfstedModel.tag`'s ``judgements`` and ``recommendations``), so a
+    finding gets the same polarity here as from ``model.predict`` given them.
     """
     found: list[tuple[tuple, Finding]] = []
     for letter in letters:
@@ -58,11 +68,13 @@ def finding_rows(letters: Sequence[Letter], model: OfstedModel) -> list[FindingR
         found.extend((head, f) for f in letter.findings)
     if not found:
         return []
-    tags = model.tag([f.text for _, f in found], judgements=[f.judgement for _, f in found])
+    tags = model.tag([f.text for _, f in found], judgements=[f.judgement for _, f in found],
+                     recommendations=[f.recommendation for _, f in found])
     scores = np.round(np.hstack([tags.theme_proba, tags.polarity_proba]), 3).tolist()
     make = FindingRow._make
     return [
-        make(head + (f.section, f.judgement, f.index, f.text, themes, pol, tuple(values)))
+        make(head + (f.section, f.judgement, f.area, f.area_grade, f.recommendation, f.index, f.text, themes, pol,
+                     tuple(values)))
         for (head, f), themes, pol, values in zip(found, tags.themes, tags.polarity, scores)
     ]
 

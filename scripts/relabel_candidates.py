@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     seeds_by_doc: dict[str, list[Label]] = defaultdict(list)
     for _, lab, *_ in attached:
         seeds_by_doc[lab.document].append(lab)
-    for doc, labs in seeds_by_doc.items():  # context from the seed letter itself
+    for doc in seeds_by_doc:  # context from the seed letter itself
         files = list(args.letters.glob(f"{doc}.*"))
         if not files:
             continue

@@ -100,7 +100,7 @@ def _corpus_blocks(corpus_letters, every: int) -> list[str]:
 def test_split_sentences_matches_stock_on_corpus_blocks(corpus_letters, stock):
     """A tenth of the corpus's cleaned blocks (every tenth) split as the stock sentencizer splits them."""
     texts = _corpus_blocks(corpus_letters, every=10)
-    assert len(texts) > 5000
+    assert len(texts) > 3000
     assert split_sentences(texts) == _stock_split(stock, texts)
 
 
@@ -108,7 +108,7 @@ def test_split_sentences_matches_stock_on_corpus_blocks(corpus_letters, stock):
 def test_split_sentences_matches_stock_on_every_corpus_block(corpus_letters, stock):
     """Every cleaned block of the whole corpus splits as the stock sentencizer splits it."""
     texts = _corpus_blocks(corpus_letters, every=1)
-    assert len(texts) > 50000
+    assert len(texts) > 30000
     assert split_sentences(texts) == _stock_split(stock, texts)
 
 
