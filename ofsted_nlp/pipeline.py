@@ -220,10 +220,8 @@ def _read(path: str) -> tuple[DocumentResult, Letter | None]:
 
 
 def document_record(letter: Letter) -> dict:
-    """A letter's row of the documents table (:data:`DOCUMENT_COLUMNS`), then its framework and grades
-    (:data:`~ofsted_nlp.schema.GRADE_COLUMNS`), which views such as the report show where present."""
-    return (letter.metadata() | {"path": letter.path, "findings": len(letter.findings)}
-            | {"framework": letter.framework} | letter.grade_columns())
+    """A letter's row of the documents table (:data:`DOCUMENT_COLUMNS`)."""
+    return letter.metadata() | {"path": letter.path, "findings": len(letter.findings)}
 
 
 def _tag(read: list[tuple[DocumentResult, Letter | None]], model: OfstedModel, compact: bool) -> None:
