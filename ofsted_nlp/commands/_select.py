@@ -77,7 +77,8 @@ def documents_frame(batch):
     from ..pipeline import DOCUMENT_COLUMNS
     from ..schema import GRADE_COLUMNS
 
-    extra = [c for c in ("framework", *GRADE_COLUMNS) if any(c in d for d in batch.documents)]
+    extra = [c for c in ("framework", *GRADE_COLUMNS)
+             if c not in DOCUMENT_COLUMNS and any(c in d for d in batch.documents)]
     return pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS + extra)
 
 
