@@ -331,21 +331,18 @@ display(Image(filename=str(heatmap_png(near, FIGURES / "neighbours.png", highlig
 The reader gives each inspection report its **grades** (`letter.grade_columns()`,
 named as in `schema.GRADE_COLUMNS`: `overall_effectiveness`,
 `impact_of_leaders`, ...); letters and visits have none (`not_applicable`).
-Put on the findings table, they select the reports graded *inadequate*
-overall, and the negative matrix shows what those reports criticised, theme by
-theme. (`ofsted-nlp matrix PATH --grade inadequate --value negative`, and
+The findings table carries them, so they select the reports graded
+*inadequate* overall, and the negative matrix shows what those reports
+criticised, theme by theme. (`ofsted-nlp matrix PATH --grade inadequate --value negative`, and
 `ofsted-nlp evidence PATH --grade inadequate --theme supervision --polarity negative`
 for the sentences.)"""),
     ("code", """\
-from ofsted_nlp.schema import GRADE_COLUMNS
-
 graded_letters = region_letters if region_matrix is not None else seed_letters
 graded_table = region_table if region_matrix is not None else seed_table
 grades = pd.DataFrame([{"document": l.document, "la_name": l.la_name, "date": l.date, "framework": l.framework,
                         **l.grade_columns()} for l in graded_letters])
 print("documents by overall effectiveness:", grades["overall_effectiveness"].value_counts().to_dict())
-with_grades = graded_table.merge(grades[["document", *GRADE_COLUMNS]], on="document", how="left")
-inadequate = select(with_grades, grade="inadequate")
+inadequate = select(graded_table, grade="inadequate")  # the findings table carries each document's grades
 if len(inadequate):
     print(f"{inadequate['document'].nunique()} reports graded inadequate overall, on "
           f"{inadequate['la_name'].nunique()} authorities:", ", ".join(sorted(inadequate["la_name"].unique())))
