@@ -84,6 +84,9 @@ class Measurement:
     load_at_start: float
     leftovers: list[str] = field(default_factory=list)  # processes of its group still there after it exited
     note: str = ""
+    stderr_lines: int = 0
+    tracebacks: int = 0  # "Traceback" lines on stderr: a user must never see one
+    stderr_tail: str = ""
 
 
 def _loadavg() -> float:
@@ -188,7 +191,8 @@ def run_child(name: str, args: list[str], note: str = "") -> Measurement:
         lines = err.splitlines()
         print(f"  ({len(lines)} stderr line(s) from {name}, e.g. {lines[0][:160]})", file=sys.stderr)
     m = Measurement(name, wall, usage.ru_utime + usage.ru_stime, peak_kb[0] / 1024, usage.ru_maxrss / 1024,
-                    proc.returncode, load, leftovers, note)
+                    proc.returncode, load, leftovers, note, len(err.splitlines()),
+                    sum(line.startswith("Traceback") for line in err.splitlines()), err[-3000:])
     print(f"  {name}: {m.wall:.2f} s wall, {m.cpu:.2f} s CPU, tree peak {m.tree_peak_mb:.0f} MB, "
           f"load {load:.1f}" + (f", {len(leftovers)} process(es) LEFT" if leftovers else ""), file=sys.stderr)
     return m
@@ -394,6 +398,8 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|---:|---|")
     for x in m.values():
         note = x.note + (f"; exit {x.exit_code}" if x.exit_code else "")
+        if x.tracebacks:
+            note += f"; {x.tracebacks} TRACEBACK(S) on stderr"
         print(f"| {x.name} | {x.wall:.2f} | {x.cpu:.2f} | {x.tree_peak_mb:.0f} | {x.max_process_mb:.0f} | "
               f"{x.load_at_start:.1f} | {note} |")
     print()
@@ -403,6 +409,10 @@ def main() -> int:
         print(f"| {name} | {value} | {goal} | {'yes' if met else 'NO'} |")
     for line in left:
         print(f"left after tag --jobs 2: {line}")
+    for x in m.values():
+        if x.tracebacks:
+            print(f"\n{x.name} wrote {x.stderr_lines} stderr lines with {x.tracebacks} traceback(s); the end:\n")
+            print("\n".join("    " + line for line in x.stderr_tail.splitlines()[-12:]))
     if max(load_start[0], load_end[0]) > 1.0:
         print(f"\nOther processes shared the {os.cpu_count()} CPUs (load above 1): wall times, and the gain from "
               "--jobs 2 most, are pessimistic; CPU seconds are the steadier measure.")
