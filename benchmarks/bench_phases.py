@@ -47,6 +47,7 @@ def main() -> int:
     timed("import ofsted_nlp.model (scikit-learn, scipy)", lambda: __import__("ofsted_nlp.model"))
     timed("import ofsted_nlp.writers, tables, pipeline", lambda: [__import__(f"ofsted_nlp.{m}") for m in
                                                                  ("writers", "tables", "pipeline", "letter")])
+    from ofsted_nlp.errors import OfstedReadError
     from ofsted_nlp.letter import read_letter
     from ofsted_nlp.model import load_model
     from ofsted_nlp.pipeline import CHUNK, batch_gc
@@ -60,14 +61,21 @@ def main() -> int:
         model = timed("load the shipped model", load_model)
         timed("build the spaCy pipeline", nlp)
         batch_gc()
-        timed("PDF text extraction (read_pages), all files", lambda: [read_pages(f) for f in files])
+        def extract_all():
+            for f in files:
+                try:
+                    read_pages(f)
+                except OfstedReadError:  # the corpus's HTML page: tag skips it too
+                    pass
+
+        timed("PDF text extraction (read_pages), all files", extract_all)
         letters = []
 
         def read_all():
             for f in files:
                 try:
                     letters.append(read_letter(f))
-                except Exception:  # noqa: BLE001 - the corpus's HTML page: tag skips it too
+                except OfstedReadError:
                     pass
 
         timed("read_letter, all files (extraction again + cleaning + sentences + filter)", read_all)
