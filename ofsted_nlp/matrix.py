@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .labels import THEMES
+from .schema import GRADE_COLUMNS
 
 VALUES = ("net", "count", "negative")
 BY = ("authority", "authority-year", "document")
@@ -182,9 +183,51 @@ def theme_matrix(findings: pd.DataFrame, value: str = "net", by: str = "authorit
             out[t] = neg[:, j]
             out[f"{t}_findings"] = pos[:, j] + neg[:, j]
     out["documents"] = out["documents"].astype(int)
+    grades = _grades(documents_read if documents_read is not None else findings, rows, by)
+    if grades is not None:
+        out = pd.concat([out, grades], axis=1)
     out.attrs["value"] = value
     out.attrs["by"] = by
     return out
+
+
+GRADED_FRAMEWORKS = ("sif", "ilacs_standard", "ilacs_short")
+
+
+def _grades(source: pd.DataFrame, rows: pd.DataFrame, by: str) -> pd.DataFrame | None:
+    """Ofsted's grades beside each row, where the documents carry them (``framework`` and the grade columns).
+
+    By document: the document's own grades. By authority (or authority and
+    year): those of its latest graded inspection (SIF or ILACS) among the
+    documents read, with that inspection's ``graded_document`` and
+    ``graded_date`` (the inspection's last day, else the document's date);
+    empty where it has none.
+    """
+    columns = list(GRADE_COLUMNS)
+    if not set(columns + ["framework"]) <= set(source.columns):
+        return None
+    docs = _authority_columns(source.drop_duplicates("document"))
+    for c in columns + ["framework", "inspection_end"]:
+        if c not in docs.columns:
+            docs[c] = ""
+        docs[c] = ["" if _blank(v) else str(v) for v in docs[c]]
+    if by == "document":
+        own = docs.set_index("document")
+        return pd.DataFrame({c: [own[c].get(d, "") for d in rows["document"]] for c in ["framework"] + columns})
+    graded = docs[docs["framework"].isin(GRADED_FRAMEWORKS)].copy()
+    graded["when"] = [e or d for e, d in zip(graded["inspection_end"], graded["date"])]
+    graded["year"] = [d[:4] for d in graded["date"]]
+    graded = graded.sort_values(["when", "document"])
+    keys = AUTHORITY_KEYS + (["year"] if by == "authority-year" else [])
+    latest = {tuple(r[k] for k in keys): r for r in graded.to_dict("records")}  # the last one per key wins
+    out: dict[str, list[str]] = {"graded_document": [], "graded_date": [], **{c: [] for c in columns}}
+    for r in rows.to_dict("records"):
+        hit = latest.get(tuple(r[k] for k in keys))
+        out["graded_document"].append(hit["document"] if hit else "")
+        out["graded_date"].append(hit["when"] if hit else "")
+        for c in columns:
+            out[c].append(hit[c] if hit else "")
+    return pd.DataFrame(out)
 
 
 def _net(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:

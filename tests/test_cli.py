@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from ofsted_nlp.cli import app
 from ofsted_nlp.labels import POLARITIES, THEMES
 from ofsted_nlp.matrix import theme_matrix
+from ofsted_nlp.schema import GRADE_COLUMNS
 from ofsted_nlp.tables import FINDING_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -496,7 +497,9 @@ def test_matrix_for_the_five_seeds(letters_dir, model_path, tmp_path):
     assert dict(zip(m["la_name"], m["documents"])) == {"Hackney": 2, "Haringey": 1, "Hounslow": 1,
                                                        "Tower Hamlets": 1}
     assert list(m.columns) == ["new_la_code", "old_la_code", "la_name", "region_name", "documents",
-                               *[c for t in THEMES for c in (t, f"{t}_findings")]]
+                               *[c for t in THEMES for c in (t, f"{t}_findings")],
+                               "graded_document", "graded_date", *GRADE_COLUMNS]
+    assert m["graded_document"].isna().all()  # the seeds are letters and a focused visit: nothing graded
     values = m[list(THEMES)].to_numpy(dtype=float)
     assert np.all(np.isnan(values) | ((values >= -1) & (values <= 1)))
 
@@ -726,3 +729,27 @@ def test_a_document_the_model_fails_on_costs_only_itself(letters_dir, model_path
     assert "002_" in line and "unexpected error (ValueError: cannot tag this one)" in line
     documents = {row["document"][:4] for row in csv.DictReader(io.StringIO(result.stdout))}
     assert documents == {"000_", "001_", "003_", "004_"}
+
+
+def test_jobs_2_in_a_real_process_forks_workers_that_leave_no_trace(tmp_path, model_path):
+    """Forty letters with --jobs 2 (workers do start): the same output as --jobs 1, no worker traceback on
+    stderr, and no process of the command's group left once it has exited."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for k in range(8):
+        for p in sorted((REPO / "data" / "letters").glob("*.txt")):
+            shutil.copy(p, folder / f"{k}_{p.name}")
+    outputs = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}.csv"
+        proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli", "tag", str(folder), "-m", str(model_path),
+                                 "-o", str(out), "--jobs", jobs], stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        _, stderr = proc.communicate(timeout=600)
+        assert proc.returncode == 0, stderr
+        assert "Traceback" not in stderr
+        with pytest.raises(ProcessLookupError):
+            os.killpg(proc.pid, 0)  # the group (its workers included) is gone
+        outputs[jobs] = out.read_bytes()
+    assert outputs["1"] == outputs["2"]
+    assert outputs["1"].count(b"\n") > 40 * 20

@@ -20,6 +20,7 @@ import textwrap
 import time
 import zlib
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +28,21 @@ from hypothesis import strategies as st
 from conftest import REPO, seed
 
 from ofsted_nlp import OfstedReadError, read_letter
+
+
+def _team(k: int) -> str:
+    """A distinct name for each k (letters only): a repeated sentence would be one finding."""
+    name = ""
+    while True:
+        name = "abcdefghijklmnopqrstuvwxyz"[k % 26] + name
+        k //= 26
+        if not k:
+            return name
+
+
+# A paragraph of over a million characters, in 18,000 sentences that are all different.
+MILLION_CHARACTERS = "".join(f"Inspectors saw that social workers in team {_team(k)} visit children often. "
+                             for k in range(18_000))
 
 # --------------------------------------------------------------------------- documents built for the tests
 
@@ -259,7 +275,7 @@ def test_million_character_paragraph(tmp_path):
     """Item 3: a paragraph of over a million characters is over the character limit by default (not spaCy's
     E088), and read whole when the limit is raised."""
     text = seed("003").read_text(encoding="utf-8")
-    filler = "Inspectors saw that social workers visit children often. " * 18_000  # 1,044,000 characters
+    filler = MILLION_CHARACTERS
     path = tmp_path / "long-paragraph.txt"
     path.write_text(text.replace("Since the last", filler + "Since the last", 1), encoding="utf-8")
     with pytest.raises(OfstedReadError) as err:
@@ -361,7 +377,7 @@ EVIL_NAME = "e\x1b[2Jvil.txt"  # a file name that would clear a terminal
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> dict:
+def hostile(tmp_path_factory) -> Iterator[dict]:
     """One folder with an odd case of each kind beside good letters, tagged once:
     ``tag d --jobs 1000 --max-pages 1 -o out.csv``."""
     root = tmp_path_factory.mktemp("hostile")
@@ -390,7 +406,7 @@ def hostile(tmp_path_factory) -> dict:
     (d / "bomb.pdf").write_bytes(bomb_pdf(40))
     (d / "no-pages.pdf").write_bytes(make_pdf(b"", pages=0))
     (d / "two-pages.pdf").write_bytes(make_pdf(text_content("Social workers visit children.\n" * 30), pages=2))
-    filler = "Inspectors saw that social workers visit children often. " * 18_000
+    filler = MILLION_CHARACTERS
     (d / "long.txt").write_text(seed("003").read_text(encoding="utf-8").replace("Since the last", filler, 1),
                                 encoding="utf-8")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -400,9 +416,28 @@ def hostile(tmp_path_factory) -> dict:
 
     with open(root / "out.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return {"root": root, "d": d, "done": done, "lines": lines_of(done.stderr), "rows": rows,
-            "peak_mb": peak_mb if peak_mb > before / 1024 else None,
-            "out": (root / "out.csv").read_bytes()}
+    yield {"root": root, "d": d, "done": done, "lines": lines_of(done.stderr), "rows": rows,
+           "peak_mb": peak_mb if peak_mb > before / 1024 else None,
+           "out": (root / "out.csv").read_bytes()}
+    _remove_deep(deep)  # pytest's own clean-up of old temporary folders recurses, and 1,200 levels is too deep
+
+
+def _remove_deep(top: Path) -> None:
+    """Remove a chain of nested folders from the bottom up, without recursion."""
+    here = os.getcwd()
+    try:
+        os.chdir(top)
+        depth = 0
+        while os.path.isdir("n"):
+            os.chdir("n")
+            depth += 1
+        for name in os.listdir("."):
+            os.unlink(name)
+        for _ in range(depth):
+            os.chdir("..")
+            os.rmdir("n")
+    finally:
+        os.chdir(here)
 
 
 HOSTILE_CASES = {
@@ -464,7 +499,7 @@ def test_raised_character_limit_reads_a_million_character_paragraph(tmp_path):
     """Item 3: with --max-chars raised, the million-character paragraph is tagged (not spaCy's E088),
     with every process under 1 GB."""
     path = tmp_path / "long.txt"
-    filler = "Inspectors saw that social workers visit children often. " * 18_000
+    filler = MILLION_CHARACTERS
     path.write_text(seed("003").read_text(encoding="utf-8").replace("Since the last", filler, 1), encoding="utf-8")
     done = cli("tag", str(path), "--max-chars", "2000000", "-f", "jsonl")
     assert_clean_stderr(done.stderr)

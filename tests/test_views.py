@@ -372,3 +372,38 @@ def test_select_by_overall_grade(table):
         select(table, grade="inadequate")  # no grade column: grades were not read
     with pytest.raises(ValueError):
         select(graded, grade="awful")
+
+
+def test_matrix_carries_each_authoritys_latest_graded_inspection():
+    """By authority: the grades of its latest SIF or ILACS inspection read, with its date; by document: the
+    document's own; none for an authority with no graded inspection among the documents."""
+    import pandas as pd
+
+    from ofsted_nlp.matrix import theme_matrix
+
+    def doc(document, la, code, date, framework, end, overall):
+        return {"document": document, "la_name": la, "old_la_code": "", "new_la_code": code, "region_name": "R",
+                "date": date, "kind": "ilacs" if framework.startswith("ilacs") else framework,
+                "framework": framework, "inspection_end": end, "overall_effectiveness": overall,
+                "impact_of_leaders": overall, "help_and_protection": overall, "in_care": overall,
+                "care_leavers": "not_judged_before_2023" if framework.startswith("ilacs") else overall}
+
+    docs = pd.DataFrame([
+        doc("a1", "Aton", "E1", "2016-03-01", "sif", "2016-01-20", "inadequate"),
+        doc("a2", "Aton", "E1", "2019-05-01", "ilacs_standard", "2019-03-29", "requires_improvement"),
+        doc("a3", "Aton", "E1", "2021-02-01", "focused_visit", "", "not_applicable"),  # later, but not graded
+        doc("b1", "Bton", "E2", "2020-02-01", "focused_visit", "", "not_applicable"),
+    ])
+    findings = pd.DataFrame([dict(docs.iloc[i], themes=("caseloads",), polarity="negative") for i in range(4)])
+    by_authority = theme_matrix(findings, documents_read=docs).set_index("la_name")
+    assert by_authority.loc["Aton", "graded_document"] == "a2"
+    assert by_authority.loc["Aton", "graded_date"] == "2019-03-29"
+    assert by_authority.loc["Aton", "overall_effectiveness"] == "requires_improvement"
+    assert by_authority.loc["Aton", "care_leavers"] == "not_judged_before_2023"
+    assert by_authority.loc["Bton", "graded_document"] == "" and by_authority.loc["Bton", "in_care"] == ""
+    by_document = theme_matrix(findings, by="document", documents_read=docs).set_index("document")
+    assert by_document.loc["a1", "overall_effectiveness"] == "inadequate"
+    assert by_document.loc["b1", "overall_effectiveness"] == "not_applicable"
+    by_year = theme_matrix(findings, by="authority-year", documents_read=docs).set_index(["la_name", "year"])
+    assert by_year.loc[("Aton", "2016"), "graded_document"] == "a1"
+    assert by_year.loc[("Aton", "2021"), "graded_document"] == ""
