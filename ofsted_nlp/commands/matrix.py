@@ -188,6 +188,9 @@ def matrix_text(table) -> str:
             marked = marked or any(few)
             shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if f else "")) for v, f in zip(shown[c], few)]
     shown = shown.drop(columns=[f"{t}_findings" for t in THEMES if f"{t}_findings" in shown.columns])
+    # grade columns only where some row has a grade (letters and visits have none)
+    blank = [c for c in shown.columns if shown[c].dtype.kind not in "fiub" and all(v in ("", None) for v in shown[c])]
+    shown = shown.drop(columns=blank)
     if "label" in shown.columns:  # "Hackney · 2019-03-04 · focused visit" says what the key columns say
         shown = shown.drop(columns=[c for c in ("date", "kind", "year", "new_la_code", "old_la_code", "la_name",
                                                 "region_name") if c in shown.columns])
