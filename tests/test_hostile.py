@@ -87,6 +87,8 @@ def bomb_pdf(mb: int) -> bytes:
 
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b[1;31m"
+# A paragraph of 1,136,000 characters: 16,000 different sentences, each a finding.
+FILLER = "".join(f"Inspectors saw that social workers visit children often in case {i:05d}. " for i in range(16_000))
 
 
 # --------------------------------------------------------------------------- running the CLI
@@ -103,6 +105,32 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 180, env: dict | N
     full_env.pop("OFSTED_NLP_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "ofsted_nlp.cli", *args], check=False, capture_output=True, cwd=cwd,
                           env=full_env, timeout=timeout, preexec_fn=_cap_memory, **kw)
+
+
+def cli_measured(*args: str, cwd: Path | None = None, timeout: float = 300) -> tuple[subprocess.CompletedProcess, float]:
+    """Run the CLI; also return the peak memory (MB) of it and its worker processes, from wait4."""
+    import tempfile
+
+    env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    env.pop("OFSTED_NLP_DEBUG", None)
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli", *args], cwd=cwd, env=env, stdout=out,
+                                stderr=err, preexec_fn=_cap_memory)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), err.read())
+    return done, usage.ru_maxrss / 1024
 
 
 def lines_of(stderr: bytes) -> list[str]:
@@ -259,7 +287,7 @@ def test_million_character_paragraph(tmp_path):
     """Item 3: a paragraph of over a million characters is over the character limit by default (not spaCy's
     E088), and read whole when the limit is raised."""
     text = seed("003").read_text(encoding="utf-8")
-    filler = "Inspectors saw that social workers visit children often. " * 18_000  # 1,044,000 characters
+    filler = FILLER
     path = tmp_path / "long-paragraph.txt"
     path.write_text(text.replace("Since the last", filler + "Since the last", 1), encoding="utf-8")
     with pytest.raises(OfstedReadError) as err:
@@ -273,7 +301,7 @@ def test_million_character_paragraph(tmp_path):
         letter = read_letter(path)
     finally:
         set_limits(old)
-    assert sum("visit children often" in f.text for f in letter.findings) == 18_000
+    assert sum("visit children often" in f.text for f in letter.findings) == 16_000
 
 
 # --------------------------------------------------------------------------- property: the reader never breaks
@@ -390,18 +418,17 @@ def hostile(tmp_path_factory) -> dict:
     (d / "bomb.pdf").write_bytes(bomb_pdf(40))
     (d / "no-pages.pdf").write_bytes(make_pdf(b"", pages=0))
     (d / "two-pages.pdf").write_bytes(make_pdf(text_content("Social workers visit children.\n" * 30), pages=2))
-    filler = "Inspectors saw that social workers visit children often. " * 18_000
+    filler = FILLER
     (d / "long.txt").write_text(seed("003").read_text(encoding="utf-8").replace("Since the last", filler, 1),
                                 encoding="utf-8")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = cli("tag", str(d), "--jobs", "1000", "--max-pages", "1", "-o", str(root / "out.csv"), cwd=root)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    done, peak_mb = cli_measured("tag", str(d), "--jobs", "1000", "--max-pages", "1", "-o", str(root / "out.csv"),
+                                 cwd=root)
     import csv
 
     with open(root / "out.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     return {"root": root, "d": d, "done": done, "lines": lines_of(done.stderr), "rows": rows,
-            "peak_mb": peak_mb if peak_mb > before / 1024 else None,
+            "peak_mb": peak_mb,
             "out": (root / "out.csv").read_bytes()}
 
 
@@ -455,8 +482,6 @@ def test_nothing_printed_carries_control_characters(hostile):
 
 def test_peak_memory_stays_under_1_gb(hostile):
     """Item 3: the bomb and the long document are refused without any process passing 1 GB."""
-    if hostile["peak_mb"] is None:
-        pytest.skip("an earlier child process of this session used more; the peak cannot be told apart")
     assert hostile["peak_mb"] < 1024, hostile["peak_mb"]
 
 
@@ -464,13 +489,13 @@ def test_raised_character_limit_reads_a_million_character_paragraph(tmp_path):
     """Item 3: with --max-chars raised, the million-character paragraph is tagged (not spaCy's E088),
     with every process under 1 GB."""
     path = tmp_path / "long.txt"
-    filler = "Inspectors saw that social workers visit children often. " * 18_000
+    filler = FILLER
     path.write_text(seed("003").read_text(encoding="utf-8").replace("Since the last", filler, 1), encoding="utf-8")
-    done = cli("tag", str(path), "--max-chars", "2000000", "-f", "jsonl")
+    done, peak_mb = cli_measured("tag", str(path), "--max-chars", "2000000", "-f", "jsonl")
     assert_clean_stderr(done.stderr)
     assert done.returncode == 0
-    assert done.stdout.count(b"visit children often") >= 18_000
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 < 1024
+    assert done.stdout.count(b"visit children often") >= 16_000
+    assert peak_mb < 1024, peak_mb
 
 
 def test_special_file_named_explicitly(tmp_path):
