@@ -133,6 +133,16 @@ def cli_measured(*args: str, cwd: Path | None = None, timeout: float = 300) -> t
     return done, usage.ru_maxrss / 1024
 
 
+def inproc(*args: str) -> subprocess.CompletedProcess:
+    """Invoke the app in this process (the model loads once for all such tests); as ``cli`` returns it."""
+    from typer.testing import CliRunner
+
+    from ofsted_nlp.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout_bytes, result.stderr_bytes)
+
+
 def lines_of(stderr: bytes) -> list[str]:
     return stderr.decode("utf-8", "replace").splitlines()
 
@@ -515,7 +525,7 @@ def test_xlsx_with_a_name_that_is_not_utf8_reopens(tmp_path):
     d.mkdir()
     shutil.copy(seed("001"), os.fsdecode(bytes(d) + b"/caf\xe9.txt"))
     shutil.copy(seed("003"), d / "good.txt")
-    done = cli("tag", "d", "-o", "o.xlsx", cwd=tmp_path)
+    done = inproc("tag", str(d), "-o", str(tmp_path / "o.xlsx"))
     assert_clean_stderr(done.stderr)
     assert done.returncode == 0
     sheet = openpyxl.load_workbook(tmp_path / "o.xlsx", read_only=True).active
@@ -587,7 +597,7 @@ def test_output_to_a_device_is_written_through(tmp_path):
         os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
     except PermissionError:
         pytest.skip("mknod needs root")
-    done = cli("tag", str(seed("003")), "-f", "csv", "-o", str(node))
+    done = inproc("tag", str(seed("003")), "-f", "csv", "-o", str(node))
     assert_clean_stderr(done.stderr)
     assert done.returncode == 0
     assert stat.S_ISCHR(os.lstat(node).st_mode)
@@ -602,7 +612,7 @@ def test_output_to_a_fifo_is_written_through(tmp_path):
 
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
     reader.start()
-    done = cli("tag", str(seed("003")), "-o", str(fifo))
+    done = inproc("tag", str(seed("003")), "-o", str(fifo))
     reader.join(timeout=30)
     assert done.returncode == 0, done.stderr
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
@@ -615,7 +625,7 @@ def test_output_through_a_symlink_replaces_its_target(tmp_path):
     target.write_text("old\n")
     link = tmp_path / "link.csv"
     link.symlink_to(target)
-    done = cli("tag", str(seed("003")), "-o", str(link))
+    done = inproc("tag", str(seed("003")), "-o", str(link))
     assert done.returncode == 0, done.stderr
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text().startswith("document,")
@@ -628,7 +638,7 @@ def test_output_to_a_block_device_is_refused(tmp_path):
         os.mknod(node, 0o600 | stat.S_IFBLK, os.makedev(7, 200))
     except (PermissionError, OSError):
         pytest.skip("mknod needs root")
-    done = cli("tag", str(seed("003")), "-o", str(node))
+    done = inproc("tag", str(seed("003")), "-o", str(node))
     lines = assert_clean_stderr(done.stderr)
     assert done.returncode == 2
     assert lines == [f"ofsted-nlp: {node}: cannot be written (is a block device; an output does not replace it); "
@@ -648,14 +658,15 @@ def test_matrix_writes_all_its_outputs_or_none(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html"]
 
 
-def test_own_output_in_the_input_folder_is_skipped(tmp_path):
+def test_own_output_in_the_input_folder_is_skipped(tmp_path, monkeypatch):
     """Item 4: a table written into the folder read is not read back as a letter on the next run."""
     d = tmp_path / "d"
     _seed_copies(d, 2)
-    first = cli("tag", "d", "-o", "d/run1.txt", cwd=tmp_path)
+    monkeypatch.chdir(tmp_path)
+    first = inproc("tag", "d", "-o", "d/run1.txt")
     assert first.returncode == 0, first.stderr
     table = (d / "run1.txt").read_bytes()
-    second = cli("tag", "d", "-o", "run2.csv", cwd=tmp_path)
+    second = inproc("tag", "d", "-o", "run2.csv")
     lines = assert_clean_stderr(second.stderr)
     assert second.returncode == 0
     assert lines == ["ofsted-nlp: warning: d/run1.txt: a findings table written by ofsted-nlp, not an Ofsted "
@@ -785,7 +796,7 @@ def test_model_card_that_is_not_an_object(tmp_path):
     model = tmp_path / "m.npz"
     shutil.copy(DEFAULT_MODEL, model)
     (tmp_path / "m.json").write_text("[1, 2, 3]\n")
-    done = cli("tag", str(seed("003")), "-m", str(model))
+    done = inproc("tag", str(seed("003")), "-m", str(model))
     lines = assert_clean_stderr(done.stderr)
     assert done.returncode == 2
     assert lines == [f"ofsted-nlp: {tmp_path / 'm.json'}: not a model card (its JSON is not an object)"]
