@@ -408,6 +408,8 @@ def hostile(tmp_path_factory) -> dict:
     shutil.copy(seed("003"), d / "good.txt")
     shutil.copy(seed("001"), os.fsdecode(bytes(d) + b"/caf\xe9.txt"))  # a Windows-1252 name: not UTF-8
     shutil.copy(seed("002"), d / EVIL_NAME)
+    gotham = seed("003").read_text(encoding="utf-8").replace("London Borough of Hackney", "Borough of Gotham")
+    (d / "g\x1b[2Jotham.txt").write_text(gotham.replace("Hackney", "Gotham"), encoding="utf-8")  # warns
     (d / "utf16.txt").write_bytes(seed("004").read_text(encoding="utf-8").encode("utf-16"))
     (d / "escapes.txt").write_text(seed("000").read_text(encoding="utf-8").replace(
         "Dear", ESCAPES + "Dear", 1).replace("Hackney", "Hack\x1b]0;pwned\x07ney"), encoding="utf-8")
@@ -488,6 +490,13 @@ def test_nothing_printed_carries_control_characters(hostile):
     assert b"pwned" not in hostile["out"]
     assert any(r["document"] == "escapes" and r["la_name"] == "Hackney" for r in hostile["rows"])
     assert b"\x1b" not in hostile["done"].stderr
+
+
+def test_warnings_name_the_file_escaped(hostile):
+    """Item 6: a warning about a file whose name holds an escape sequence prints the name escaped."""
+    lines = assert_clean_stderr(hostile["done"].stderr)
+    assert line_for(lines, "otham") == ("ofsted-nlp: warning: " + str(hostile["d"]) +
+                                       "/g\\x1b[2Jotham.txt: authority not found; its codes are left empty")
 
 
 def test_peak_memory_stays_under_1_gb(hostile):
