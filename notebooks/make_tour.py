@@ -42,7 +42,10 @@ This notebook walks through that, step by step:
 3. a theme-by-authority matrix for the five seed letters, and a heatmap;
 4. the same for all the documents of one region (when the shared corpus is available);
 5. one authority eight years apart: Hackney 2011 and 2019;
-6. what the model looks at when it tags a theme."""),
+6. four questions analysts bring: (a) change between inspections, (b) statistical
+   neighbours, (c) inadequate judgements and what was criticised, (d) the
+   sentences behind a cell;
+7. what the model looks at when it tags a theme."""),
     ("code", """\
 import os
 import tempfile
@@ -279,7 +282,89 @@ for row in hackney_table.itertuples():
                          "left": left, "word": word, "right": right})
 display(pd.DataFrame(contexts))"""),
     ("md", """\
-## 6. What the model looks at
+## 6. Four questions analysts bring
+
+Each answer is a library call on a findings table (and a command, given in
+each heading, for whole folders). They work on the seed letters; where the
+shared corpus was read in section 4, on London too.
+
+### (a) How did an authority's themes change between its inspections?
+
+`change_table` gives, per authority and theme, the net balance in its
+**earliest** and **latest** document of the selection and the difference,
+naming the two kinds compared and the findings behind each value: a focused
+visit holds about 70 findings, a full report 250-800, so a change between
+kinds is not like for like. `timeline` lists every document in date order.
+(`ofsted-nlp change PATH --authority Hackney`)"""),
+    ("code", """\
+from ofsted_nlp.evidence import evidence
+from ofsted_nlp.matrix import with_neighbour_median
+from ofsted_nlp.plots import heatmap_png
+from ofsted_nlp.selection import neighbour_group, neighbours, select
+from ofsted_nlp.timeline import change_table, timeline
+
+change = change_table(select(seed_table, authority="Hackney"))
+print(change["compared"].iloc[0])
+display(change.set_index("theme")[["earliest_net", "earliest_findings", "latest_net", "latest_findings",
+                                   "change"]].round(2))
+display(timeline(seed_table)[["label", "findings", *THEMES]].round(2))"""),
+    ("md", """\
+### (b) How does an authority compare with its statistical neighbours?
+
+The authority table carries the DfE's ten **statistical neighbours** of every
+authority (from the shared lookup, checked). `neighbours(table, code)` keeps
+the authority and its neighbours, the authority first; `with_neighbour_median`
+adds a *statistical neighbours (median)* row, as the DfE's children's social
+care dashboard does. The heatmap highlights the authority and hatches cells
+built from fewer than 3 findings.
+(`ofsted-nlp matrix PATH --neighbours Hackney --plot hackney.png`)"""),
+    ("code", """\
+print("Hackney's statistical neighbours:", ", ".join(a.la_name for a in neighbour_group("Hackney")[1:]))
+pool = region_table if region_matrix is not None else seed_table
+near = with_neighbour_median(theme_matrix(neighbours(pool, "Hackney")), "Hackney")
+display(near[["la_name", "documents", *THEMES]].round(2))
+display(Image(filename=str(heatmap_png(near, FIGURES / "neighbours.png", highlight="Hackney",
+                                       title="Hackney and its statistical neighbours"))))"""),
+    ("md", """\
+### (c) Which authorities were judged inadequate, and what was criticised?
+
+The reader gives each inspection report its **grades** (`letter.grade_columns()`,
+named as in `schema.GRADE_COLUMNS`: `overall_effectiveness`,
+`impact_of_leaders`, ...); letters and visits have none (`not_applicable`).
+The findings table carries them, so they select the reports graded
+*inadequate* overall, and the negative matrix shows what those reports
+criticised, theme by theme. (`ofsted-nlp matrix PATH --grade inadequate --value negative`, and
+`ofsted-nlp evidence PATH --grade inadequate --theme supervision --polarity negative`
+for the sentences.)"""),
+    ("code", """\
+graded_letters = region_letters if region_matrix is not None else seed_letters
+graded_table = region_table if region_matrix is not None else seed_table
+grades = pd.DataFrame([{"document": l.document, "la_name": l.la_name, "date": l.date, "framework": l.framework,
+                        **l.grade_columns()} for l in graded_letters])
+print("documents by overall effectiveness:", grades["overall_effectiveness"].value_counts().to_dict())
+inadequate = select(graded_table, grade="inadequate")  # the findings table carries each document's grades
+if len(inadequate):
+    print(f"{inadequate['document'].nunique()} reports graded inadequate overall, on "
+          f"{inadequate['la_name'].nunique()} authorities:", ", ".join(sorted(inadequate["la_name"].unique())))
+    display(theme_matrix(inadequate, value="negative")[["la_name", "documents", *THEMES]])
+else:
+    print("no report graded inadequate overall among these documents")"""),
+    ("md", """\
+### (d) Which sentences are behind a cell?
+
+`evidence(table, authority=..., theme=..., polarity=...)` returns the findings
+a matrix cell counts (document, date, section, sentence) as a DataFrame; by
+default the positive and negative ones, as the net does. Here: Hackney's
+negative findings on timeliness in the seed letters.
+(`ofsted-nlp evidence PATH --authority Hackney --theme timeliness --polarity negative`;
+`ofsted-nlp report PATH --output report.html` puts the heatmap, the sentences
+behind each cell and each authority's documents over time in one HTML file.)"""),
+    ("code", """\
+behind = evidence(seed_table, authority="Hackney", theme="timeliness", polarity="negative")
+print(len(behind), "negative timeliness findings behind Hackney's cell")
+display(behind[["date", "kind", "section", "text"]].head(10))"""),
+    ("md", """\
+## 7. What the model looks at
 
 The model is a logistic regression over word n-grams, character n-grams and
 the codebook's own vocabulary (shown in brackets, e.g. `[codebook:caseloads]`).

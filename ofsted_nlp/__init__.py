@@ -50,6 +50,16 @@ __all__ = [
     "explain_sentence",
     "theme_terms",
     "kwic",
+    "evidence",
+    "select",
+    "neighbours",
+    "Selection",
+    "statistical_neighbours",
+    "with_neighbour_median",
+    "change_table",
+    "timeline",
+    "ees_tables",
+    "build_report",
     "THEMES",
     "POLARITIES",
     "JUDGEMENTS",
@@ -84,6 +94,16 @@ _WHERE = {
     "explain_sentence": "explain",
     "theme_terms": "explain",
     "kwic": "evidence",
+    "evidence": "evidence",
+    "select": "selection",
+    "neighbours": "selection",
+    "Selection": "selection",
+    "statistical_neighbours": "authorities",
+    "with_neighbour_median": "matrix",
+    "change_table": "timeline",
+    "timeline": "timeline",
+    "ees_tables": "ees",
+    "build_report": "report",
     "THEMES": "schema",
     "POLARITIES": "schema",
     "JUDGEMENTS": "schema",
@@ -93,18 +113,22 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .authorities import Authority, find_authority
+    from .authorities import Authority, find_authority, statistical_neighbours
+    from .ees import ees_tables
     from .errors import ModelError, OfstedReadError, printable
+    from .evidence import evidence, kwic
     from .inputs import find_inputs
     from .reading import Limits, get_limits, set_limits
-    from .evidence import kwic
     from .explain import explain_sentence, theme_terms
     from .letter import Finding, Letter, Section, read_letter
-    from .matrix import theme_matrix
+    from .matrix import theme_matrix, with_neighbour_median
     from .model import OfstedModel, load_model
     from .pipeline import DocumentResult, read_paths, tag_paths
+    from .report import build_report
     from .schema import AREAS, GRADES, JUDGEMENTS, KINDS, POLARITIES, THEMES
+    from .selection import Selection, neighbours, select
     from .tables import FindingRow, findings_table
+    from .timeline import change_table, timeline
     from .writers import open_writer
 
 

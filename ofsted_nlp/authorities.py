@@ -248,7 +248,7 @@ def _key(words: list[str]) -> tuple[str, ...]:
     return tuple(_TOKEN_SYNONYMS.get(w, w) for w in (w.lower() for w in words))
 
 
-def _preference(a: Authority) -> tuple[int, datetime.date]:
+def _preference(a: Authority) -> tuple[int, datetime.timedelta]:
     # current authorities first, then the most recently abolished
     return (0 if a.valid_to is None else 1, datetime.date.max - (a.valid_to or datetime.date.max))
 
@@ -353,3 +353,29 @@ def find_authority(text: str, on_date: datetime.date | None = None) -> Authority
             break
         i = nxt
     return None
+
+
+# ---------------------------------------------------------------------------
+# Statistical neighbours
+# ---------------------------------------------------------------------------
+@functools.cache
+def _neighbour_codes() -> dict[str, tuple[str, ...]]:
+    text = resources.files(__package__ or "ofsted_nlp").joinpath("data", "authorities.csv").read_text(encoding="utf-8")
+    return {row["old_la_code"]: tuple(c for c in (row.get("stat_neighbours") or "").split(";") if c)
+            for row in csv.DictReader(io.StringIO(text))}
+
+
+def statistical_neighbours(code: str) -> tuple[Authority, ...]:
+    """The DfE's ten statistical neighbours of the authority with DfE number or ONS code ``code``,
+    closest first (as in DfE's children's services benchmarking tool), as :class:`Authority` rows.
+
+    Raises ``KeyError`` for a code that is no authority's; an authority that no
+    longer exists (Cumbria, Poole, ...) has none, so the result is empty.
+
+    >>> [a.la_name for a in statistical_neighbours("204")][:3]
+    ['Southwark', 'Islington', 'Haringey']
+    """
+    authority = authority_by_code(code)
+    if authority is None:
+        raise KeyError(f"no authority has the code {code!r}")
+    return tuple(a for c in _neighbour_codes().get(authority.old_la_code, ()) if (a := authority_by_code(c)))

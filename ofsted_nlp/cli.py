@@ -12,9 +12,12 @@ import sys
 
 import typer
 
+from .commands.change import change
 from .commands.evaluate import evaluate
+from .commands.evidence import evidence
 from .commands.explain import explain
 from .commands.matrix import matrix
+from .commands.report import report
 from .commands.tag import tag
 from .commands.train import train
 
@@ -31,6 +34,9 @@ app = typer.Typer(
 
 app.command("tag")(tag)
 app.command("matrix")(matrix)
+app.command("change")(change)
+app.command("evidence")(evidence)
+app.command("report")(report)
 app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.command("explain")(explain)

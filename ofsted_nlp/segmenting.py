@@ -262,7 +262,8 @@ def split_sentences(texts: Iterable[str]) -> list[list[str]]:
             todo.append(i)
     pipeline = nlp()
     docs = [pipeline.make_doc(texts[i]) for i in todo]
-    _, char_starts = pipeline.get_pipe("ofsted_sentencizer").token_starts(docs)
+    sentencizer: SentenceStarts = pipeline.get_pipe("ofsted_sentencizer")  # type: ignore[assignment]
+    _, char_starts = sentencizer.token_starts(docs)
     for i, starts in zip(todo, char_starts):
         starts = starts or [0]
         starts[0] = 0

@@ -56,6 +56,7 @@ COLUMNS = [
     "aliases",
     "valid_from",
     "valid_to",
+    "stat_neighbours",
 ]
 
 # ONS region (former Government Office Region) codes and names.
@@ -370,6 +371,40 @@ def _apply_corrections(row: dict[str, str], log: list[str]) -> dict[str, str]:
     return row
 
 
+NEIGHBOURS = 10  # DfE's children's services statistical neighbours: ten per authority
+
+
+def _parse_neighbours(row: dict[str, str]) -> list[str]:
+    """The row's ten DfE statistical neighbours (DfE numbers, closest first), checked against the row's
+    own ``stat_neighbours_la_code`` (the same neighbours by ONS code).
+
+    The defunct authorities (no neighbours in the source) give an empty list; a
+    current one must have exactly ten, distinct, not itself.  That every code is
+    a known authority, current, is checked on the finished table
+    (:func:`_check_table`), where the added rows are known too.
+    """
+    code = row["la_code"]
+    numbers = [x.strip() for x in row["stat_neighbours"].split(",") if x.strip()]
+    ons = [x.strip() for x in row["stat_neighbours_la_code"].split(",") if x.strip()]
+    if not numbers and not ons:
+        return []
+    problems = []
+    if len(numbers) != NEIGHBOURS:
+        problems.append(f"{len(numbers)} neighbours, not {NEIGHBOURS}")
+    if len(set(numbers)) != len(numbers):
+        problems.append("a neighbour listed twice")
+    if code in numbers:
+        problems.append("the authority is its own neighbour")
+    if len(ons) != len(numbers):
+        problems.append(f"{len(ons)} ONS codes for {len(numbers)} neighbours")
+    if any(not re.fullmatch(r"\d{3}", n) for n in numbers):
+        problems.append("a neighbour is not a three-digit DfE number")
+    if problems:
+        raise SystemExit(f"la_lookup row {code}: stat_neighbours: {'; '.join(problems)}")
+    row["_neighbour_ons"] = ",".join(ons)
+    return numbers
+
+
 def _check_source_row(row: dict[str, str]) -> None:
     """Cross-check a corrected source row against itself."""
     code = row["la_code"]
@@ -415,6 +450,8 @@ def build(source: Path = DEFAULT_SOURCE, log: list[str] | None = None) -> list[d
                 "region_code": src["rgn22cd"],
                 "la_type": la_type,
                 "urn": src["urn"].strip(),
+                "stat_neighbours": ";".join(_parse_neighbours(src)),
+                "_neighbour_ons": src.get("_neighbour_ons", ""),
                 "_aliases": aliases,
             }
         )
@@ -422,7 +459,7 @@ def build(source: Path = DEFAULT_SOURCE, log: list[str] | None = None) -> list[d
         if any(r["old_la_code"] == extra["old_la_code"] for r in rows):
             raise SystemExit(f"defunct authority {extra['old_la_code']} is already in the source")
         rows.append(
-            dict(extra, _aliases=_standard_aliases(extra["old_la_code"], extra["la_name"], extra["la_type"])
+            dict(extra, stat_neighbours="", _aliases=_standard_aliases(extra["old_la_code"], extra["la_name"], extra["la_type"])
                  + EXTRA_ALIASES.get(extra["old_la_code"], []))
         )
 
@@ -439,8 +476,39 @@ def build(source: Path = DEFAULT_SOURCE, log: list[str] | None = None) -> list[d
         r["aliases"] = ";".join(kept)
 
     rows.sort(key=lambda r: (r["la_name"].casefold(), r["valid_from"] or "0000", r["old_la_code"]))
+    _check_neighbours(rows, log)
     _check_table(rows)
     return [{c: r[c] for c in COLUMNS} for r in rows]
+
+
+def _check_neighbours(rows: list[dict[str, str]], log: list[str]) -> None:
+    """Every neighbour is a current authority of the table, and the source's ONS code for it is that
+    authority's (or a code it has since been given: Barnsley and Sheffield, recoded in 2025)."""
+    from_ons = {"E08000016": "370", "E08000019": "373"}  # 2023 codes the neighbour columns still use
+    by_code = {r["old_la_code"]: r for r in rows}
+    problems = []
+    recoded = 0
+    for r in rows:
+        numbers = [n for n in r["stat_neighbours"].split(";") if n]
+        ons = [o for o in r.pop("_neighbour_ons", "").split(",") if o]
+        if not numbers and not r["valid_to"]:
+            problems.append(f"{r['old_la_code']} {r['la_name']}: a current authority with no statistical neighbours")
+        for n, o in zip(numbers, ons):
+            other = by_code.get(n)
+            if other is None:
+                problems.append(f"{r['old_la_code']}: neighbour {n} is not a known authority")
+            elif other["valid_to"]:
+                problems.append(f"{r['old_la_code']}: neighbour {n} {other['la_name']} no longer exists")
+            elif other["new_la_code"] != o:
+                if from_ons.get(o) == n:
+                    recoded += 1
+                else:
+                    problems.append(f"{r['old_la_code']}: neighbour {n} is {other['new_la_code']}, "
+                                    f"the source pairs it with {o}")
+    if problems:
+        raise SystemExit("statistical neighbour check failed:\n  " + "\n  ".join(problems))
+    log.append(f"stat_neighbours: {recoded} neighbour ONS codes are Barnsley's or Sheffield's 2023 code "
+               "(recoded in 2025); the DfE numbers are used, so nothing is corrected")
 
 
 def _window(r: dict[str, str]) -> tuple[date, date]:

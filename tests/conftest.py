@@ -32,30 +32,16 @@ def shipped_model():
         return load_model()
 
 
-def _read_one(path: Path):
-    from ofsted_nlp import OfstedReadError, read_letter
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return read_letter(path)
-        except OfstedReadError as exc:
-            return exc
-
-
 @pytest.fixture(scope="session")
 def corpus_letters(corpus) -> dict:
     """Every corpus PDF read once per test run: {document id: Letter, or the OfstedReadError it raised}.
 
-    Reading the corpus takes ~15 s of CPU; the tests that need all of it share this one reading
-    (two processes, forked, as the pipeline does).
+    Reading the corpus takes ~15 s of CPU; every test that needs much of it shares this one reading
+    (tests/_corpus_read.py, also for tests that ask for single documents).
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from _corpus_read import read_all
 
-    paths = sorted(corpus.rglob("*.pdf"))
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
-        return {p.stem: letter for p, letter in zip(paths, pool.map(_read_one, paths, chunksize=8))}
+    return read_all()
 
 
 def seed(prefix: str) -> Path:

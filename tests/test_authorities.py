@@ -25,7 +25,7 @@ SHARED = REPO.parent / "shared"
 TABLE = REPO / "ofsted_nlp" / "data" / "authorities.csv"
 COLUMNS = [
     "la_name", "old_la_code", "new_la_code", "region_code", "region_name",
-    "la_type", "urn", "aliases", "valid_from", "valid_to",
+    "la_type", "urn", "aliases", "valid_from", "valid_to", "stat_neighbours",
 ]
 REGIONS = {
     "E12000001": "North East",

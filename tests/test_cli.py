@@ -495,7 +495,8 @@ def test_matrix_for_the_five_seeds(letters_dir, model_path, tmp_path):
     assert list(zip(m["la_name"], m["new_la_code"], m["old_la_code"])) == EXPECTED_AUTHORITIES
     assert dict(zip(m["la_name"], m["documents"])) == {"Hackney": 2, "Haringey": 1, "Hounslow": 1,
                                                        "Tower Hamlets": 1}
-    assert list(m.columns) == ["new_la_code", "old_la_code", "la_name", "region_name", "documents", *THEMES]
+    assert list(m.columns) == ["new_la_code", "old_la_code", "la_name", "region_name", "documents",
+                               *[c for t in THEMES for c in (t, f"{t}_findings")]]
     values = m[list(THEMES)].to_numpy(dtype=float)
     assert np.all(np.isnan(values) | ((values >= -1) & (values <= 1)))
 
@@ -505,7 +506,10 @@ def test_matrix_counts_by_document_to_xlsx(letters_dir, model_path, tmp_path):
     result = run("matrix", letters_dir, "-m", model_path, "--value", "count", "--by", "document", "-o", out)
     assert result.exit_code == 0, result.output
     m = pd.read_excel(out, dtype={"new_la_code": str, "old_la_code": str})
-    assert m["document"].tolist() == [p.stem for p in LETTERS]
+    # by authority (Hackney's two letters together, 2011 then 2019), then date
+    assert m["document"].tolist() == [LETTERS[i].stem for i in (0, 3, 1, 2, 4)]
+    assert m["label"].tolist()[:2] == ["Hackney · 2011-06-09 · unannounced inspection",
+                                       "Hackney · 2019-03-04 · focused visit"]
     assert m["documents"].tolist() == [1] * 5
     for t in THEMES:
         assert f"{t}_positive" in m.columns and f"{t}_negative" in m.columns
@@ -621,7 +625,7 @@ def test_theme_matrix_by_document_and_documents_read():
         columns=["document", "la_name", "old_la_code", "new_la_code", "region_name"],
     ).drop_duplicates("document")
     by_doc = theme_matrix(_findings(HAND_MADE), by="document", documents_read=docs)
-    assert by_doc["document"].tolist() == ["d0", "d1", "d3", "d2", "d4"]  # documents_read order, then the rest
+    assert by_doc["document"].tolist() == ["d0", "d3", "d1", "d2", "d4"]  # by authority, then date (none), then id
     assert math.isnan(by_doc.set_index("document").loc["d0", "caf"])
     by_la = theme_matrix(_findings(HAND_MADE), documents_read=docs).set_index("la_name")
     assert by_la.loc["Barnet", "documents"] == 2  # d0 was read but has no findings
@@ -653,9 +657,9 @@ def test_heatmap_png(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
     heatmap_png(theme_matrix(_findings(HAND_MADE)), tmp_path / "net.png")  # a net matrix works too
     assert (tmp_path / "net.png").stat().st_size > 1000
-    with pytest.raises(ValueError):
-        heatmap_png(theme_matrix(_findings(HAND_MADE), value="negative"), tmp_path / "neg.png")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.png", "net.png"]
+    heatmap_png(theme_matrix(_findings(HAND_MADE), value="negative"), tmp_path / "neg.png")  # --plot follows --value
+    assert (tmp_path / "neg.png").read_bytes() != (tmp_path / "net.png").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.png", "neg.png", "net.png"]
 
 
 def test_heatmap_html(tmp_path):

@@ -85,3 +85,17 @@ def test_committed_tour_has_outputs():
     assert code and all(cell.get("outputs") for cell in code), "commit the tour executed (make_tour.py)"
     assert not [out for cell in code for out in cell["outputs"] if out.get("output_type") == "error"]
     assert str(REPO) not in nbformat.writes(nb), "the notebook must not show absolute paths of this machine"
+
+
+def test_tour_answers_the_four_questions(executed):
+    text = _text(executed)
+    # (a) change between Hackney's 2011 inspection and its 2019 focused visit, kinds named
+    assert "unannounced inspection 2011-06-09" in text and "-> focused visit 2019-03-04" in text
+    # (b) its statistical neighbours from the authority table, with the median row
+    assert "Hackney's statistical neighbours: Southwark, Islington, Haringey" in text
+    assert "statistical neighbours (median)" in text
+    # (c) grades when read, else said so
+    assert "documents by overall effectiveness:" in text
+    assert "reports graded inadequate overall, on" in text or "no report graded inadequate overall" in text
+    # (d) the sentences behind a cell
+    assert "negative timeliness findings behind Hackney's cell" in text

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import _common
+from . import _common, _select
 
 
 class Value(str, Enum):
@@ -19,7 +19,14 @@ class Value(str, Enum):
 
 class By(str, Enum):
     authority = "authority"
+    authority_year = "authority-year"
     document = "document"
+
+
+class Format(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+    ees = "ees"
 
 
 TABLE_EXTENSIONS = (".csv", ".xlsx")
@@ -32,14 +39,28 @@ def matrix(
         "--value", "-v", case_sensitive=False,
         help="net: (positive - negative) / (positive + negative) per theme; count: positive and negative "
              "counts; negative: negative counts.")] = Value.net,
-    by: Annotated[By, typer.Option("--by", "-b", case_sensitive=False, help="One row per authority or per document.")]
-    = By.authority,
+    by: Annotated[By, typer.Option(
+        "--by", "-b", case_sensitive=False,
+        help="One row per authority, per authority and calendar year, or per document (by authority then date, "
+             "labelled \"Hackney · 2019-03-04 · focused visit\").")] = By.authority,
+    region: _select.RegionOpt = None,
+    authority: _select.AuthorityOpt = None,
+    since: _select.SinceOpt = None,
+    until: _select.UntilOpt = None,
+    kind: _select.KindOpt = None,
+    grade: _select.GradeOpt = None,
+    neighbours: _select.NeighboursOpt = None,
+    format: Annotated[Optional[Format], typer.Option(
+        "--format", "-f", case_sensitive=False, show_default=False,
+        help="csv or xlsx [default: from --output's extension]; ees: the DfE explore education statistics tidy "
+             "CSV (per year, authority, region and England, by theme) with FILE.meta.csv beside it.")] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write the matrix to FILE.csv or FILE.xlsx [default: print it].")] = None,
     plot: Annotated[Optional[Path], typer.Option(
         "--plot", "-p", dir_okay=False, show_default=False,
-        help="Draw a heatmap of the net balance to FILE.png or FILE.html (interactive, counts on hover).")] = None,
+        help="Draw a heatmap of the --value to FILE.png or FILE.html (interactive, counts on hover); cells from "
+             "fewer than 3 findings are hatched.")] = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
     trust_pickle: _common.TrustPickleOpt = False,
@@ -52,11 +73,24 @@ def matrix(
 
     Rows are keyed by new_la_code, old_la_code, la_name and region_name, with
     the number of documents read; documents whose authority was not found go
-    under "unknown" with empty codes. Neutral findings do not count. Exit codes
-    as for tag.
+    under "unknown" with empty codes. Neutral findings do not count. Beside
+    each theme, <theme>_findings counts the findings behind the cell. With
+    --neighbours the authority comes first, then a "statistical neighbours
+    (median)" row, then its neighbours. Exit codes as for tag.
     """
-    if output is not None and output.suffix.lower() not in TABLE_EXTENSIONS:
+    if format is Format.ees:
+        if output is None or output.suffix.lower() != ".csv":
+            raise _common.BadParameter("--format ees writes FILE.csv and FILE.meta.csv: give --output FILE.csv",
+                                       param_hint="'--format'")
+        if output.name != output.name.lower() or " " in output.name:
+            raise _common.BadParameter(f"{output.name!r}: EES file names are lower case without spaces",
+                                       param_hint="'--output'")
+    elif output is not None and output.suffix.lower() not in TABLE_EXTENSIONS:
         raise _common.BadParameter(f"{output.name!r}: use a .csv or .xlsx file", param_hint="'--output'")
+    elif format is not None and output is not None and output.suffix.lower() != f".{format.value}":
+        raise _common.BadParameter(f"--format {format.value} does not match the extension of {output.name!r}",
+                                   param_hint="'--format'")
+    selection = _select.selection_from(region, authority, since, until, kind, neighbours, grade)
     if plot is not None and plot.suffix.lower() not in PLOT_EXTENSIONS:
         raise _common.BadParameter(f"{plot.name!r}: use a .png or .html file", param_hint="'--plot'")
     if output is not None and plot is not None and output.resolve() == plot.resolve():
@@ -66,10 +100,18 @@ def matrix(
     for option, path in (("--output", output), ("--plot", plot)):
         if path is not None:
             _common.check_output(path, option)
+    if format is Format.ees and output is not None:
+        from ..ees import meta_path
+
+        _common.check_output(meta_path(output), "--output")
     with _common.command_errors():
         # Both outputs are checked and given their temporary files before any work, and written together:
         # both or neither.
         files = [p for p in (plot, output) if p is not None]
+        if output is not None and format is Format.ees:
+            from ..ees import meta_path
+
+            files.append(meta_path(output))
         with _common.output_files(files) as tmps:
             where = dict(zip(files, tmps))
             rows: list[tuple] = []  # (document number, themes, polarity): all a matrix needs of a finding
@@ -81,23 +123,33 @@ def matrix(
 
             batch = _common.run_batch(paths, model, jobs, keep, desc="reading", compact=True,
                                       trust_pickle=trust_pickle, limits=limits)
-            import pandas as pd
 
-            from ..matrix import theme_matrix
-            from ..pipeline import DOCUMENT_COLUMNS
+            from ..matrix import neighbours_first, theme_matrix
 
-            documents = pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS)
-            findings = documents.iloc[[r[0] for r in rows]].reset_index(drop=True)
+            read_all = _select.documents_frame(batch)
+            findings = read_all.iloc[[r[0] for r in rows]].reset_index(drop=True)
             findings["themes"] = [r[1] for r in rows]
             findings["polarity"] = [r[2] for r in rows]
+            documents = _select.select_documents(read_all, selection)
+            findings = findings[findings["document"].isin(set(documents["document"]))]
             table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
-            counts = theme_matrix(findings, value="count", by=by.value, documents_read=documents)
+            if neighbours:
+                table = neighbours_first(table, neighbours)
             if plot is not None:
                 from .. import plots
 
                 draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
-                draw(counts, where[plot])
-            if output is not None:
+                draw(table, where[plot], title=selection.describe(len(documents)), highlight=neighbours)
+            if output is not None and format is Format.ees:
+                from ..ees import ees_tables, meta_path
+
+                data, meta = ees_tables(findings, documents)
+                data.to_csv(where[output], index=False, lineterminator="\n", encoding="utf-8")
+                meta.to_csv(where[meta_path(output)], index=False, lineterminator="\n", encoding="utf-8")
+                if data.attrs.get("left_out"):
+                    _common.warn_line(f"{data.attrs['left_out']} documents with no authority or date are not in "
+                                      f"{output.name}")
+            elif output is not None:
                 if output.suffix.lower() == ".csv":
                     table.to_csv(where[output], index=False, lineterminator="\n")
                 else:
@@ -121,9 +173,26 @@ def _write_xlsx(table, path: Path) -> None:
 
 
 def matrix_text(table) -> str:
-    """The matrix as a readable table (net values to two places, empty where none)."""
+    """The matrix as a readable table (net values to two places, empty where none; "*" marks a value from
+    fewer than 3 findings; the findings columns are folded into the marks)."""
+    from ..matrix import SMALL
+    from ..schema import THEMES
+
     shown = table.copy()
+    small = {t: shown.get(f"{t}_findings") for t in THEMES}
+    marked = False
     for c in shown.columns:
         if shown[c].dtype.kind == "f":
-            shown[c] = [("" if v != v else f"{v:+.2f}") for v in shown[c]]
-    return shown.to_string(index=False) + "\n"
+            n = small.get(c)
+            few = [n is not None and 0 < n.iloc[i] < SMALL for i in range(len(shown))]
+            marked = marked or any(few)
+            shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if f else "")) for v, f in zip(shown[c], few)]
+    shown = shown.drop(columns=[f"{t}_findings" for t in THEMES if f"{t}_findings" in shown.columns])
+    if "label" in shown.columns:  # "Hackney · 2019-03-04 · focused visit" says what the key columns say
+        shown = shown.drop(columns=[c for c in ("date", "kind", "year", "new_la_code", "old_la_code", "la_name",
+                                                "region_name") if c in shown.columns])
+        shown["label"] = [x.ljust(max(map(len, shown["label"]), default=0)) for x in shown["label"]]
+    text = shown.to_string(index=False) + "\n"
+    if marked:
+        text += f"* from fewer than {SMALL} findings: too few to read\n"
+    return text

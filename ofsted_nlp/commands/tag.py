@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import _common
+from . import _common, _select
 
 
 class Format(str, Enum):
@@ -31,6 +31,13 @@ def tag(
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write to this file (replaced only by a complete output) instead of the terminal.")] = None,
+    region: _select.RegionOpt = None,
+    authority: _select.AuthorityOpt = None,
+    since: _select.SinceOpt = None,
+    until: _select.UntilOpt = None,
+    kind: _select.KindOpt = None,
+    grade: _select.GradeOpt = None,
+    neighbours: _select.NeighboursOpt = None,
     model: _common.ModelOpt = None,
     jobs: _common.JobsOpt = 1,
     trust_pickle: _common.TrustPickleOpt = False,
@@ -43,10 +50,13 @@ def tag(
 
     One record per finding: document, authority (name, codes, region), date,
     kind, section, judgement, index, text, themes, polarity and scores. Bad
-    files are reported on stderr and skipped. Exit 0 if every file was read, 1
+    files are reported on stderr and skipped. --region, --authority, --since,
+    --until, --kind and --neighbours keep only some documents (with
+    --neighbours the authority's first). Exit 0 if every file was read, 1
     if some could not be, 2 on a usage error or when nothing could be read.
     """
     fmt = resolve_format(format, output)
+    selection = _select.selection_from(region, authority, since, until, kind, neighbours, grade)
     jobs = _common.check_jobs(jobs)
     limits = _common.limits(max_pages, max_chars, max_file_mb, max_inflated_mb)
     if output is not None:
@@ -58,7 +68,9 @@ def tag(
             # Kept in memory and written at the end, so that a failed run prints nothing.
             buffer = io.StringIO()
             writer = open_writer(fmt.value, buffer, width=_terminal_width() if fmt is Format.table else None)
-            batch = _common.run_batch(paths, model, jobs, writer.add, trust_pickle=trust_pickle, limits=limits)
+            sink = _select.SelectingSink(selection, writer.add)
+            batch = _common.run_batch(paths, model, jobs, sink, trust_pickle=trust_pickle, limits=limits)
+            sink.close()
             writer.close()
             _common.write_stdout(buffer.getvalue(), binary=fmt is not Format.table)
         else:
@@ -66,7 +78,10 @@ def tag(
             with _common.output_file(output) as tmp:
                 writer = open_writer(fmt.value, tmp)
                 try:
-                    batch = _common.run_batch(paths, model, jobs, writer.add, exclude=[output], trust_pickle=trust_pickle, limits=limits)
+                    sink = _select.SelectingSink(selection, writer.add)
+                    batch = _common.run_batch(paths, model, jobs, sink, exclude=[output], trust_pickle=trust_pickle,
+                                              limits=limits)
+                    sink.close()
                 except BaseException:
                     writer.abort()
                     raise

@@ -1,0 +1,92 @@
+"""``ofsted-nlp evidence``: the sentences behind a matrix cell (document, date, section, sentence)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import _common, _select
+
+
+class Polarity(str, Enum):
+    positive = "positive"
+    negative = "negative"
+    neutral = "neutral"
+    all = "all"
+
+
+THEME_HELP = "supervision, thresholds, timeliness, caseloads, out_of_hours or caf"
+
+
+def evidence(
+    paths: _common.PathsArg,
+    authority: _select.AuthorityOpt = None,
+    theme: Annotated[Optional[str], typer.Option(
+        "--theme", "-t", show_default=False, help=f"Only findings on this theme: {THEME_HELP}.")] = None,
+    polarity: Annotated[Optional[Polarity], typer.Option(
+        "--polarity", case_sensitive=False, show_default=False,
+        help="positive, negative, neutral or all [default: positive and negative, the findings a cell counts].")]
+    = None,
+    document: Annotated[Optional[str], typer.Option(
+        "--document", show_default=False, help="Only this document (its id, the file name without extension).")]
+    = None,
+    year: Annotated[Optional[int], typer.Option(
+        "--year", show_default=False, help="Only documents dated in this year (an authority-year cell).")] = None,
+    region: _select.RegionOpt = None,
+    since: _select.SinceOpt = None,
+    until: _select.UntilOpt = None,
+    kind: _select.KindOpt = None,
+    grade: _select.GradeOpt = None,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", dir_okay=False, show_default=False,
+        help="Write the sentences to FILE.csv or FILE.xlsx [default: print them].")] = None,
+    model: _common.ModelOpt = None,
+    jobs: _common.JobsOpt = 1,
+    trust_pickle: _common.TrustPickleOpt = False,
+) -> None:
+    """Print the sentences behind a cell of the matrix: document, date, section, polarity and sentence.
+
+    By default the positive and negative findings, the ones a cell's net
+    counts, ordered by authority, date and place in the document.
+    """
+    from ..schema import THEMES
+
+    if theme is not None and theme not in THEMES:
+        raise _common.BadParameter(f"no theme {theme!r}; use one of: {THEME_HELP}", param_hint="'--theme'")
+    if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
+        raise _common.BadParameter(f"{output.name!r}: use a .csv or .xlsx file", param_hint="'--output'")
+    selection = _select.selection_from(region, authority, since, until, kind, None, grade)
+    jobs = _common.check_jobs(jobs)
+    if output is not None:
+        _common.check_output(output)
+    with _common.command_errors():
+        findings, _, batch = _select.read_findings(paths, model, jobs, selection, exclude=output,
+                                                          trust_pickle=trust_pickle)
+        from ..evidence import evidence as sentences_behind
+
+        rows = sentences_behind(findings, theme=theme, polarity=None if polarity is None else polarity.value,
+                                document=document, year=year)
+        if output is None:
+            _common.write_stdout(evidence_text(rows, findings_read=len(findings)), binary=False)
+        else:
+            with _common.output_file(output) as tmp:
+                if output.suffix.lower() == ".csv":
+                    rows.to_csv(tmp, index=False, lineterminator="\n")
+                else:
+                    rows.to_excel(tmp, index=False, sheet_name="evidence", engine="openpyxl")
+    raise typer.Exit(batch.exit_code)
+
+
+def evidence_text(rows, findings_read: int) -> str:
+    """One block per sentence: "document · date · kind · section", then the polarity and the sentence."""
+    from ..matrix import document_label
+
+    lines = [f"{len(rows)} finding{'s' if len(rows) != 1 else ''} (of {findings_read} read)"]
+    for r in rows.itertuples():
+        lines.append("")
+        lines.append(f"{document_label(r.la_name, r.date, r.kind)} · {r.document} · {r.section or '-'}")
+        lines.append(f"  [{r.polarity}; {r.themes.replace(';', ', ') or 'no theme'}] {' '.join(str(r.text).split())}")
+    return "\n".join(lines) + "\n"
