@@ -19,6 +19,7 @@ import sys
 import textwrap
 import time
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -399,7 +400,7 @@ EVIL_NAME = "e\x1b[2Jvil.txt"  # a file name that would clear a terminal
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory) -> dict:
+def hostile(tmp_path_factory) -> Iterator[dict]:
     """One folder with an odd case of each kind beside good letters, tagged once:
     ``tag d --jobs 1000 --max-pages 1 -o out.csv``."""
     root = tmp_path_factory.mktemp("hostile")
@@ -439,9 +440,27 @@ def hostile(tmp_path_factory) -> dict:
 
     with open(root / "out.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    return {"root": root, "d": d, "done": done, "lines": lines_of(done.stderr), "rows": rows,
-            "peak_mb": peak_mb,
-            "out": (root / "out.csv").read_bytes()}
+    yield {"root": root, "d": d, "done": done, "lines": lines_of(done.stderr), "rows": rows,
+           "peak_mb": peak_mb, "out": (root / "out.csv").read_bytes()}
+    _remove_chain(deep)  # pytest's own clean-up of old temporary folders recurses, and fails on 1,200 levels
+
+
+def _remove_chain(top: Path) -> None:
+    """Remove a chain of nested folders named ``n`` below ``top``, without recursion."""
+    here = os.getcwd()
+    try:
+        os.chdir(top)
+        depth = 0
+        while os.path.isdir("n"):
+            os.chdir("n")
+            depth += 1
+        for name in os.listdir("."):
+            os.unlink(name)
+        for _ in range(depth):
+            os.chdir("..")
+            os.rmdir("n")
+    finally:
+        os.chdir(here)
 
 
 HOSTILE_CASES = {
