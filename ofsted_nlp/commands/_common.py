@@ -77,7 +77,7 @@ def say(message: str) -> None:
     """Print ``ofsted-nlp: <message>`` as one line on stderr (above any progress bar)."""
     from tqdm import tqdm
 
-    tqdm.write(f"{PROG}: {one_line(message)}", file=sys.stderr)
+    tqdm.write(f"{PROG}: {printable(one_line(message))}", file=sys.stderr)  # no escape sequence reaches a terminal
 
 
 def warn_line(message: str) -> None:
