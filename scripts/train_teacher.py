@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="train on every authority (no held-out scores): the teacher that labels the corpus")
     ap.add_argument("--limit", type=int, default=0,
                     help="use only the first N labels of each side (a quick check that the run goes through)")
+    ap.add_argument("--score-checkpoint", action="store_true",
+                    help="score the last checkpoint of a run still training (thresholds on validation), "
+                         "without touching it")
     args = ap.parse_args(argv)
 
     try:
@@ -48,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             format_scores,
             score_heldout,
             split_for_teacher,
+            teacher_from_checkpoint,
             write_scores,
         )
         from ofsted_nlp.teacher.weights import (
@@ -84,6 +88,18 @@ def main(argv: list[str] | None = None) -> int:
         split = {k: v[:args.limit] for k, v in split.items()}
     print(f"{len(data.texts)} labels read in {time.time() - t0:.0f} s: train {len(split['train'])}, "
           f"validation {len(split['validation'])}, held out {len(split['heldout'])}", flush=True)
+    if args.score_checkpoint:
+        try:
+            teacher, epoch, step = teacher_from_checkpoint(data, split, args.workdir, config)
+        except WeightsError as exc:
+            print(f"train_teacher: {exc}", file=sys.stderr)
+            return 2
+        print(f"checkpoint after {epoch} epoch(s) and {step} step(s) of the next")
+        scores = score_heldout(teacher, data, split, args.corpus)
+        scores["checkpoint"] = {"epoch": epoch, "step": step}
+        print(format_scores(scores))
+        print(f"scores written: {write_scores(scores, args.workdir, f'heldout_scores_e{epoch}s{step}.json')}")
+        return 0
     try:
         teacher = fit_teacher(data, split, args.workdir, config, args.checkpoint_every,
                               log=lambda s: print(s, flush=True))

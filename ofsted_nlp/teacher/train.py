@@ -230,6 +230,27 @@ def fit_teacher(data: TrainingData, split: dict[str, np.ndarray], workdir: Path,
     return teacher
 
 
+def teacher_from_checkpoint(data: TrainingData, split: dict[str, np.ndarray], workdir: Path,
+                            config: TeacherConfig) -> tuple[Teacher, int, int]:
+    """The network of the last checkpoint, with thresholds chosen on validation: (teacher, epoch, step).
+
+    For looking at a run before it ends; training is not touched.
+    """
+    ckpt = workdir / CHECKPOINT
+    if not ckpt.exists():
+        raise WeightsError(f"{ckpt}: no checkpoint yet")
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    if state["run"] != _fingerprint(data, split, config):
+        raise WeightsError(f"{ckpt}: made with other labels or settings")
+    tokenizer, net = build_net()
+    net.load_state_dict(state["net"])
+    teacher = Teacher(net, tokenizer, np.full(len(THEMES), 0.5, dtype=np.float32), config)
+    val = split["validation"]
+    th, _ = teacher.predict_proba([data.texts[i] for i in val])
+    teacher.thresholds = choose_thresholds(data.Y[val], th)
+    return teacher, state["epoch"], state["step"]
+
+
 def score_heldout(teacher: Teacher, data: TrainingData, split: dict[str, np.ndarray], corpus: Path) -> dict:
     """Scores of the teacher and the keyword tagger on held-out authorities, by kind and on random-drawn sentences."""
     from .. import keywords
@@ -289,8 +310,8 @@ def format_scores(scores: dict) -> str:
     return "\n".join(lines)
 
 
-def write_scores(scores: dict, workdir: Path) -> Path:
-    path = workdir / SCORES
+def write_scores(scores: dict, workdir: Path, name: str = SCORES) -> Path:
+    path = workdir / name
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(scores, indent=1), encoding="utf-8")
     tmp.replace(path)
