@@ -81,11 +81,82 @@ def score_all(test: TrainingData, strata: list[str], pred_Y: np.ndarray, pred_po
     return out
 
 
+def soft_sentences(soft: Path, heldout_codes: frozenset[str], gold_docs: set[str]) -> tuple[list[str], np.ndarray]:
+    """The soft-labelled findings of training authorities (texts re-read from the corpus) and their polarity
+    probabilities (positive, negative, neutral), gold-labelled sentences left out."""
+    import csv
+    import gzip
+
+    from ofsted_nlp.labels import fingerprint
+
+    files = sorted(soft.glob("*.csv")) if soft.is_dir() else [soft]
+    wanted: dict[str, dict[str, np.ndarray]] = {}
+    for f in files:
+        opener = gzip.open if f.suffix == ".gz" else open
+        with opener(f, "rt", encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if row["new_la_code"] in heldout_codes:
+                    continue
+                probs = np.array([float(row[k]) for k in ("positive", "negative", "neutral")])
+                wanted.setdefault(row["document"], {})[row["fingerprint"]] = probs
+    log(f"soft labels for {sum(map(len, wanted.values()))} findings of {len(wanted)} training documents")
+    paths = [p for d in sorted(wanted) for p in SHARED_CORPUS.glob(f"*/{d}.pdf")]
+    texts, probs = [], []
+    for path in paths:
+        mine = wanted.get(path.stem, {})
+        for text in _finding_texts(str(path)):
+            q = mine.get(fingerprint(text))
+            if q is not None:
+                texts.append(text)
+                probs.append(q)
+    return texts, np.vstack(probs)
+
+
+def _finding_texts(path: str) -> list[str]:
+    import warnings
+
+    from ofsted_nlp.letter import read_letter
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [f.text for f in read_letter(path).findings]
+
+
+def student_soft(train: TrainingData, test: TrainingData, soft: Path, gold_docs: set[str]):
+    """Polarity: gold labels plus, per soft-labelled sentence, one row per class weighted by the teacher's
+    probability (classes under 0.05 left out). Features fitted on all of these training texts."""
+    from ofsted_nlp.labels import normalise
+    from ofsted_nlp.splits import load_heldout
+
+    texts, probs = soft_sentences(soft, load_heldout(), gold_docs)
+    gold = {normalise(t) for t in train.texts} | {normalise(t) for t in test.texts}
+    keep = [i for i, t in enumerate(texts) if normalise(t) not in gold]
+    texts, probs = [texts[i] for i in keep], probs[keep]
+    log(f"{len(texts)} soft-labelled sentences after leaving out gold ones")
+    classes = ("positive", "negative", "neutral")
+    rows_text, rows_y, rows_w = list(train.texts), list(train.polarity), [1.0] * len(train.texts)
+    for t, q in zip(texts, probs):
+        for k, c in enumerate(classes):
+            if q[k] >= 0.05:
+                rows_text.append(t)
+                rows_y.append(c)
+                rows_w.append(float(q[k]))
+    features = feature_union()
+    features.fit(list(train.texts) + texts)
+    X = features.transform(rows_text)
+    clf = polarity_classifier(C=4.0).fit(X, rows_y, sample_weight=np.asarray(rows_w))
+    pred_pol = [str(p) for p in clf.predict(features.transform(test.texts))]
+    return np.zeros_like(test.Y), pred_pol
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path("/work/heldout/trainingdata.pkl"))
     ap.add_argument("--out", type=Path, default=Path("/work/heldout/eval.json"))
     ap.add_argument("--variants", default="keywords,pol-balanced,pol-unweighted,pol-C1,pol-C16,pol-unweighted-C16,shipped")
+    ap.add_argument("--soft", type=Path, default=None,
+                    help="the teacher's soft labels (teacher_soft.csv.gz or its folder of parts): enables the "
+                         "'student-soft' variant, polarity trained on gold plus soft labels of training authorities")
     args = ap.parse_args()
 
     data = load(args.cache)
@@ -118,6 +189,8 @@ def main() -> int:
                               {"word_ngrams": (1, 3), "codebook_weight": 1.0})
             out = model.predict(test.texts)
             pred_Y, pred_pol = theme_matrix(out["themes"]), list(out["polarity"])
+        elif variant == "student-soft":
+            pred_Y, pred_pol = student_soft(train, test, args.soft, set(data.documents))
         else:  # polarity variants on the same features; themes as shipped would be costly to redo: polarity only
             if features is None:
                 features = feature_union()
