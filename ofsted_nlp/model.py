@@ -16,10 +16,9 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import numpy as np
-import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.multiclass import OneVsRestClassifier
@@ -29,6 +28,9 @@ from .errors import ModelError
 from .features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
 from .keywords import is_list_item_or_recommendation
 from .schema import POLARITIES, THEMES
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["OfstedModel", "ModelError", "CodebookFeatures", "fit_model", "load_model", "save_model"]
 
@@ -134,6 +136,8 @@ class OfstedModel:
         ``p_<polarity>`` for each polarity class. ``judgements`` and
         ``recommendations``: the layout, see :meth:`tag`.
         """
+        import pandas as pd
+
         texts = [str(t) for t in texts]
         tags = self.tag(texts, judgements, recommendations)
         cols: dict[str, object] = {"text": texts, "themes": tags.themes, "polarity": tags.polarity}

@@ -16,8 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .authorities import (
     Authority,
@@ -27,6 +26,9 @@ from .authorities import (
     statistical_neighbours,
 )
 from .schema import GRADES, KIND_LABELS, KINDS
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "REGIONS",
@@ -112,6 +114,8 @@ def _date(value: str | datetime.date | None) -> datetime.date | None:
 
 
 def _codes(table: pd.DataFrame) -> pd.Series:
+    import pandas as pd
+
     """Each row's DfE number as text ("204"), whatever the table's dtypes (CSV read back gives ints)."""
     if "old_la_code" not in table.columns:
         raise ValueError("the table lacks the old_la_code column")
@@ -126,6 +130,8 @@ def _code_text(value) -> str:
 
 
 def _dates(table: pd.DataFrame) -> pd.Series:
+    import pandas as pd
+
     return pd.to_datetime(table["date"].astype(object).where(table["date"].notna(), None), errors="coerce")
 
 
@@ -225,6 +231,8 @@ def select(table: pd.DataFrame, region: str | None = None, authority: str | Iter
     without an authority when ``region`` or ``authority`` is. Order is kept.
     Raises ``ValueError`` for an unknown region, authority or kind, or a bad date.
     """
+    import pandas as pd
+
     keep = pd.Series(True, index=table.index)
     if region is not None:
         code, name = resolve_region(region)

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .schema import SCORE_KEYS
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .letter import Finding, Letter
     from .model import OfstedModel
 
@@ -94,6 +95,8 @@ def finding_records(letters: Sequence[Letter], model: OfstedModel) -> list[dict]
 
 def rows_frame(rows: Sequence[FindingRow]) -> pd.DataFrame:
     """Rows as a DataFrame with the tag table's columns (themes as lists, scores as dicts)."""
+    import pandas as pd
+
     return pd.DataFrame([record_of(r) for r in rows], columns=FINDING_COLUMNS)
 
 
