@@ -44,8 +44,13 @@ import ofsted_nlp
 from ofsted_nlp import load_model
 from ofsted_nlp.model import DEFAULT_MODEL
 model = load_model()
+OPTIONAL = {"torch", "transformers"}  # the [teacher] extra's: its modules import them, nothing else may
 for m in pkgutil.walk_packages(ofsted_nlp.__path__, "ofsted_nlp."):
-    importlib.import_module(m.name)
+    try:
+        importlib.import_module(m.name)
+    except ModuleNotFoundError as exc:
+        if exc.name not in OPTIONAL or not m.name.startswith("ofsted_nlp.teacher."):
+            raise
 files = {name: getattr(mod, "__file__", None) for name, mod in sys.modules.items()
          if name == "ofsted_nlp" or name.startswith("ofsted_nlp.")}
 print(json.dumps({"default_model": str(DEFAULT_MODEL), "model_path": str(model.info.get("path")),
