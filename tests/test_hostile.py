@@ -728,7 +728,7 @@ SIGNAL_WORDS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated", sign
 @pytest.fixture(scope="module")
 def many_letters(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("many")
-    _seed_copies(root / "d", 120)
+    _seed_copies(root / "d", 600)  # enough work that a run is still going when the signal comes, on a quiet machine
     return root / "d"
 
 
@@ -752,6 +752,7 @@ def _signal_run(tmp_path: Path, many_letters: Path, signum: int, when: float | s
         time.sleep(0.5)
     else:
         time.sleep(float(when))
+    assert proc.poll() is None, "the run ended before the signal could be sent: give it more documents"
     # Ctrl-C and a hang-up go to the whole process group (as from a terminal); SIGTERM to the command.
     send = (lambda s: os.killpg(proc.pid, s)) if signum != signal.SIGTERM else (lambda s: proc.send_signal(s))
     send(signum)
