@@ -15,6 +15,12 @@ A folder at a time, in worker processes if asked, one result per document
 >>> for result in tag_paths(["data/letters"], jobs=2):
 ...     print(result.path, result.error or len(result.rows))
 
+The ``accurate`` model (a fine-tuned MiniLM as int8 ONNX; the ``[accurate]``
+extra) tags with the same API, slower and more often right on polarity:
+
+>>> accurate = load_model("accurate")         # or load_accurate()
+>>> table = findings_table([letter], accurate)
+
 Heavy libraries load on first use, so ``import ofsted_nlp`` is cheap.
 """
 
@@ -37,6 +43,10 @@ __all__ = [
     "printable",
     "load_model",
     "OfstedModel",
+    "load_accurate",
+    "AccurateModel",
+    "Tagger",
+    "Tags",
     "ModelError",
     "findings_table",
     "FindingRow",
@@ -81,6 +91,10 @@ _WHERE = {
     "printable": "errors",
     "load_model": "model",
     "OfstedModel": "model",
+    "load_accurate": "accurate",
+    "AccurateModel": "accurate",
+    "Tagger": "tags",
+    "Tags": "tags",
     "ModelError": "errors",
     "findings_table": "tables",
     "FindingRow": "tables",
@@ -113,6 +127,7 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .accurate import AccurateModel, load_accurate
     from .authorities import Authority, find_authority, statistical_neighbours
     from .ees import ees_tables
     from .errors import ModelError, OfstedReadError, printable
@@ -128,6 +143,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .schema import AREAS, GRADES, JUDGEMENTS, KINDS, POLARITIES, THEMES
     from .selection import Selection, neighbours, select
     from .tables import FindingRow, findings_table
+    from .tags import Tagger, Tags
     from .timeline import change_table, timeline
     from .writers import open_writer
 

@@ -16,7 +16,7 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Literal, Sequence, overload
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -26,11 +26,13 @@ from sklearn.pipeline import FeatureUnion
 
 from .errors import ModelError
 from .features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
-from .keywords import is_list_item_or_recommendation
 from .schema import POLARITIES, THEMES
+from .tags import Tags, check_layout, decide, tags_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from .accurate import AccurateModel
 
 __all__ = ["OfstedModel", "ModelError", "CodebookFeatures", "fit_model", "load_model", "save_model"]
 
@@ -39,12 +41,6 @@ __all__ = ["OfstedModel", "ModelError", "CodebookFeatures", "fit_model", "load_m
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODELS_DIR / "ofsted-nlp.npz"
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
-
-# The codebook: "Recommendations and the short noun-phrase bullets under 'What
-# needs to improve' are findings, negative, even when a bullet reads like
-# praise out of context." Judgement is read from the layout, so the rule
-# applies where the caller passes the layout (OfstedModel.tag's judgements).
-NEGATIVE_BY_LAYOUT = ("development", "priority_action")
 
 
 def feature_union(word_ngrams: tuple[int, int] = (1, 3), codebook_weight: float = 1.0) -> FeatureUnion:
@@ -103,15 +99,6 @@ def choose_thresholds(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]
     return best_thresholds(oof, Y)
 
 
-class Tags(NamedTuple):
-    """What the model says of a batch of sentences, one entry (or row) per sentence."""
-
-    themes: list[tuple[str, ...]]
-    polarity: list[str]
-    theme_proba: np.ndarray  # (n, len(THEMES)), in THEMES order
-    polarity_proba: np.ndarray  # (n, len(POLARITIES)), in POLARITIES order
-
-
 @dataclass
 class OfstedModel:
     """A trained tagger: shared features, themes (with thresholds) and polarity."""
@@ -136,16 +123,8 @@ class OfstedModel:
         ``p_<polarity>`` for each polarity class. ``judgements`` and
         ``recommendations``: the layout, see :meth:`tag`.
         """
-        import pandas as pd
-
         texts = [str(t) for t in texts]
-        tags = self.tag(texts, judgements, recommendations)
-        cols: dict[str, object] = {"text": texts, "themes": tags.themes, "polarity": tags.polarity}
-        for j, t in enumerate(THEMES):
-            cols[f"p_{t}"] = tags.theme_proba[:, j]
-        for k, p in enumerate(POLARITIES):
-            cols[f"p_{p}"] = tags.polarity_proba[:, k]
-        return pd.DataFrame(cols)
+        return tags_frame(texts, self.tag(texts, judgements, recommendations))
 
     def tag(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
             recommendations: Sequence[bool] | None = None) -> Tags:
@@ -160,30 +139,11 @@ class OfstedModel:
         those sentences are ``negative`` wherever they stand. The probabilities
         stay the model's own.
         """
-        for name, layout in (("judgements", judgements), ("recommendations", recommendations)):
-            if layout is not None and len(layout) != len(texts):
-                raise ValueError(f"{len(layout)} {name} for {len(texts)} texts")
+        check_layout(len(texts), judgements, recommendations)
         P, Q = self.probabilities(texts)
         classes = [str(c) for c in self.polarity.classes_]
         Q = Q[:, [classes.index(p) for p in POLARITIES]]
-        chosen = P >= np.array([self.thresholds[t] for t in THEMES])
-        # each row's chosen themes as a bit pattern, read off a table of the 2**6 possible tuples
-        combos = [tuple(t for j, t in enumerate(THEMES) if k >> j & 1) for k in range(1 << len(THEMES))]
-        polarity = [POLARITIES[k] for k in Q.argmax(axis=1).tolist()] if len(Q) else []
-        if judgements is not None:
-            for k, judgement in enumerate(judgements):
-                if judgement in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(texts[k]):
-                    polarity[k] = "negative"
-        if recommendations is not None:
-            for k, marked in enumerate(recommendations):
-                if marked:
-                    polarity[k] = "negative"
-        return Tags(
-            themes=[combos[k] for k in (chosen @ (1 << np.arange(len(THEMES)))).tolist()],
-            polarity=polarity,
-            theme_proba=P,
-            polarity_proba=Q,
-        )
+        return decide(texts, P, Q, self.thresholds, judgements, recommendations)
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Theme probabilities (n x themes, in THEMES order) and polarity ones (n x classes_, its order).
@@ -239,8 +199,17 @@ class OfstedModel:
 
 def fit_model(texts: Sequence[str], Y: np.ndarray, polarity: Sequence[str], groups: Sequence[str],
               theme_params: dict | None = None, polarity_params: dict | None = None,
-              feature_params: dict | None = None) -> OfstedModel:
-    """Train themes (with thresholds chosen by grouped CV) and polarity on labelled sentences."""
+              feature_params: dict | None = None, soft_texts: Sequence[str] = (),
+              soft_polarity: np.ndarray | None = None, soft_weight: float = 1.0) -> OfstedModel:
+    """Train themes (with thresholds chosen by grouped CV) and polarity on labelled sentences.
+
+    ``soft_texts`` with ``soft_polarity`` (n x POLARITIES probabilities, a
+    teacher's) add sentences to the polarity classifier: one row per class
+    the teacher gives at least 0.05, weighted ``soft_weight`` x its
+    probability (gold rows weigh 1). The features' vocabulary and the themes
+    come from the gold sentences only, so the model's size and speed do not
+    grow with the soft labels.
+    """
     theme_params = dict(theme_params or {})
     polarity_params = dict(polarity_params or {})
     feature_params = dict(feature_params or {})
@@ -249,10 +218,30 @@ def fit_model(texts: Sequence[str], Y: np.ndarray, polarity: Sequence[str], grou
     features = feature_union(**feature_params)
     X = features.fit_transform(texts)
     themes = theme_classifier(**theme_params).fit(X, Y)
-    pol = polarity_classifier(**polarity_params).fit(X, list(polarity))
-    return OfstedModel(features, themes, thresholds, pol,
-                       {"theme_params": theme_params, "polarity_params": polarity_params,
-                        "feature_params": feature_params})
+    info: dict = {"theme_params": theme_params, "polarity_params": polarity_params, "feature_params": feature_params}
+    if len(soft_texts):
+        from scipy import sparse
+
+        rows, ys, ws = soft_rows(soft_polarity, soft_weight)
+        Xs = features.transform([soft_texts[i] for i in rows])
+        pol = polarity_classifier(**polarity_params).fit(
+            sparse.vstack([X, Xs]).tocsr(), list(polarity) + ys,
+            sample_weight=np.concatenate([np.ones(len(texts)), ws]))
+        info["soft"] = {"sentences": len(soft_texts), "rows": len(rows), "weight": soft_weight}
+    else:
+        pol = polarity_classifier(**polarity_params).fit(X, list(polarity))
+    return OfstedModel(features, themes, thresholds, pol, info)
+
+
+SOFT_FLOOR = 0.05  # a teacher's class probability below this adds no row
+
+
+def soft_rows(probs: np.ndarray | None, weight: float) -> tuple[list[int], list[str], np.ndarray]:
+    """(sentence index, class, sample weight) of each row that soft labels add: one per class at >= SOFT_FLOOR."""
+    if probs is None:
+        raise ValueError("soft_texts given without soft_polarity")
+    i, k = np.nonzero(probs >= SOFT_FLOOR)
+    return i.tolist(), [POLARITIES[c] for c in k.tolist()], weight * probs[i, k]
 
 
 def sha256_of(path: str | Path) -> str:
@@ -295,8 +284,20 @@ def save_model(model: OfstedModel, path: str | Path, card: dict) -> dict:
     return card
 
 
-def load_model(path: str | Path | None = None, trust_pickle: bool = False) -> OfstedModel:
+@overload
+def load_model(path: Literal["accurate"], trust_pickle: bool = False) -> AccurateModel: ...  # type: ignore[overload-overlap]
+
+
+@overload
+def load_model(path: str | Path | None = None, trust_pickle: bool = False) -> OfstedModel: ...
+
+
+def load_model(path: str | Path | None = None, trust_pickle: bool = False) -> OfstedModel | AccurateModel:
     """Load a trained model, by default the one shipped with the package.
+
+    ``load_model("accurate")`` loads the slower, more accurate transformer
+    model instead (:func:`ofsted_nlp.accurate.load_accurate`; it needs the
+    ``[accurate]`` extra).
 
     The file is read as arrays and JSON (``numpy.load(allow_pickle=False)``):
     loading it runs no code. Its sha256 must match the model card
@@ -306,8 +307,11 @@ def load_model(path: str | Path | None = None, trust_pickle: bool = False) -> Of
     ``trust_pickle`` (unpickling can run code). A scikit-learn version other
     than the one the model was trained with gives a warning naming both.
     """
+    from .accurate import is_accurate, load_accurate
     from .modelfile import is_pickle_file, read_model
 
+    if is_accurate(path):
+        return load_accurate(path)
     path = Path(path) if path is not None else DEFAULT_MODEL
     if not path.exists():
         raise ModelError(f"{path}: no such model file (train one with `ofsted-nlp train`)")

@@ -33,10 +33,10 @@ from .errors import printable
 from .inputs import SUFFIXES, Inputs, find_inputs
 from .reading import Limits, get_limits, set_limits
 from .tables import DOCUMENT_FIELDS
+from .tags import Tagger
 
 if TYPE_CHECKING:  # pragma: no cover
     from .letter import Letter
-    from .model import OfstedModel
     from .tables import FindingRow
 
 __all__ = ["DocumentResult", "DOCUMENT_COLUMNS", "SUFFIXES", "find_documents", "tag_paths", "read_paths",
@@ -92,7 +92,7 @@ def find_documents(paths: Iterable[str | Path], exclude: Iterable[str | Path] = 
 
 # --------------------------------------------------------------------------- the model in each process
 
-_MODELS: dict[tuple, OfstedModel] = {}
+_MODELS: dict[tuple, Tagger] = {}
 
 
 def _model_key(path: Path) -> tuple:
@@ -116,18 +116,23 @@ def batch_gc() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
-def cached_model(path: str | Path | None = None, trust_pickle: bool = False) -> OfstedModel:
+def cached_model(path: str | Path | None = None, trust_pickle: bool = False) -> Tagger:
     """The model at ``path`` (default: the shipped one), loaded once per process while the file is unchanged.
 
     Raises :class:`~ofsted_nlp.errors.ModelError` for a model that cannot be used;
     its warnings are raised as usual.
     """
+    from .accurate import ACCURATE_DIR, CARD_NAME, is_accurate, load_accurate
     from .model import DEFAULT_MODEL, load_model
 
-    key = _model_key(Path(path) if path is not None else DEFAULT_MODEL)
+    accurate = is_accurate(path)
+    if accurate:
+        key = _model_key(ACCURATE_DIR / CARD_NAME if str(path) == "accurate" else Path(path or ""))
+    else:
+        key = _model_key(Path(path) if path is not None else DEFAULT_MODEL)
     model = _MODELS.get(key)
     if model is None:
-        model = load_model(key[0], trust_pickle=trust_pickle)
+        model = load_accurate(path) if accurate else load_model(key[0], trust_pickle=trust_pickle)
         _MODELS.clear()
         _MODELS[key] = model
     return model
@@ -189,7 +194,7 @@ def document_record(letter: Letter) -> dict:
     return letter.metadata() | {"path": letter.path, "findings": len(letter.findings)}
 
 
-def _tag(read: list[tuple[DocumentResult, Letter | None]], model: OfstedModel, compact: bool) -> None:
+def _tag(read: list[tuple[DocumentResult, Letter | None]], model: Tagger, compact: bool) -> None:
     """Tag the findings of the letters read, in one call to the model, into their results."""
     from .tables import finding_rows
 
@@ -218,7 +223,7 @@ def _tag(read: list[tuple[DocumentResult, Letter | None]], model: OfstedModel, c
         result.rows = [(r.themes, r.polarity) for r in mine] if compact else mine  # type: ignore[misc]
 
 
-def _tag_chunk(paths: list[str], model: OfstedModel | None, compact: bool) -> list[DocumentResult]:
+def _tag_chunk(paths: list[str], model: Tagger | None, compact: bool) -> list[DocumentResult]:
     """Read files and tag all their findings together (``model`` None: read only). Never raises."""
     read = [_read(p) for p in paths]
     if model is not None:
@@ -279,7 +284,7 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _forked_results(paths: list[str], model: OfstedModel | None, jobs: int, compact: bool
+def _forked_results(paths: list[str], model: Tagger | None, jobs: int, compact: bool
                     ) -> Iterator[DocumentResult]:
     """Results in input order from ``jobs`` forked workers.
 
@@ -357,7 +362,7 @@ def _shutdown(pool: ProcessPoolExecutor, graceful: bool = False) -> None:
             p.join()
 
 
-def _results(paths: list[str], model: OfstedModel | None, jobs: int, compact: bool) -> Iterator[DocumentResult]:
+def _results(paths: list[str], model: Tagger | None, jobs: int, compact: bool) -> Iterator[DocumentResult]:
     if jobs <= 1:
         for i in range(0, len(paths), CHUNK):
             yield from _tag_chunk(paths[i:i + CHUNK], model, compact)
@@ -365,7 +370,7 @@ def _results(paths: list[str], model: OfstedModel | None, jobs: int, compact: bo
     yield from _forked_results(paths, model, jobs, compact)
 
 
-def tag_paths(paths: Sequence[str | Path], model: OfstedModel | str | Path | None = None, jobs: int = 1,
+def tag_paths(paths: Sequence[str | Path], model: Tagger | str | Path | None = None, jobs: int = 1,
               compact: bool = False, trust_pickle: bool = False, limits: Limits | None = None
               ) -> Iterator[DocumentResult]:
     """Read and tag documents, yielding one :class:`DocumentResult` per file in the order given.
@@ -383,19 +388,19 @@ def tag_paths(paths: Sequence[str | Path], model: OfstedModel | str | Path | Non
     inputs = find_documents(paths)
     for problem in inputs.problems:
         yield DocumentResult(problem.split(": ", 1)[0], error=problem)
-    from .model import OfstedModel
-
-    loaded = model if isinstance(model, OfstedModel) else cached_model(model, trust_pickle=trust_pickle)
+    loaded = model if isinstance(model, Tagger) else cached_model(model, trust_pickle=trust_pickle)
     yield from tag_files([str(f) for f in inputs.files], loaded, jobs, compact, limits=limits)
 
 
-def tag_files(files: Sequence[str], model: OfstedModel | None, jobs: int = 1, compact: bool = False,
+def tag_files(files: Sequence[str], model: Tagger | None, jobs: int = 1, compact: bool = False,
               limits: Limits | None = None) -> Iterator[DocumentResult]:
     """:func:`tag_paths` for files already found, with the model already loaded (None: read only)."""
     files = [str(f) for f in files]
     batch_gc()
     # Worker processes are forked from this one, so they read with these limits too.
     previous = set_limits(limits or get_limits())
+    if getattr(model, "threads_itself", False):
+        jobs = 1  # the accurate model's runtime already uses every core; forked copies would only compete
     try:
         yield from _results(files, model, effective_jobs(jobs, len(files)), compact)
     finally:

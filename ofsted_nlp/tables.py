@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .letter import Finding, Letter
-    from .model import OfstedModel
+    from .tags import Tagger
 
 
 class FindingRow(NamedTuple):
@@ -54,7 +54,7 @@ FINDING_COLUMNS: list[str] = list(FindingRow._fields)
 DOCUMENT_FIELDS: tuple[str, ...] = tuple(FINDING_COLUMNS[: FINDING_COLUMNS.index("section")])
 
 
-def finding_rows(letters: Sequence[Letter], model: OfstedModel) -> list[FindingRow]:
+def finding_rows(letters: Sequence[Letter], model: Tagger) -> list[FindingRow]:
     """One :class:`FindingRow` per finding of each letter, in letter then document order, tagged by ``model``.
 
     Values are plain Python (str, int, bool, None); ``scores`` are rounded to 3
@@ -88,7 +88,7 @@ def record_of(row: FindingRow) -> dict:
     return record
 
 
-def finding_records(letters: Sequence[Letter], model: OfstedModel) -> list[dict]:
+def finding_records(letters: Sequence[Letter], model: Tagger) -> list[dict]:
     """:func:`finding_rows` as dicts keyed by :data:`FINDING_COLUMNS`, ready for JSON."""
     return [record_of(row) for row in finding_rows(letters, model)]
 
@@ -100,6 +100,6 @@ def rows_frame(rows: Sequence[FindingRow]) -> pd.DataFrame:
     return pd.DataFrame([record_of(r) for r in rows], columns=FINDING_COLUMNS)
 
 
-def findings_table(letters: Sequence[Letter], model: OfstedModel) -> pd.DataFrame:
+def findings_table(letters: Sequence[Letter], model: Tagger) -> pd.DataFrame:
     """One row per finding of each letter, tagged by ``model``: the table ``ofsted-nlp tag`` writes."""
     return rows_frame(finding_rows(letters, model))

@@ -41,8 +41,9 @@ PathsArg = Annotated[list[Path], typer.Argument(
     metavar="PATH", show_default=False,
     help="Letters or reports (.txt or .pdf), or folders searched recursively for them.")]
 ModelOpt = Annotated[Optional[Path], typer.Option(
-    "--model", "-m", dir_okay=False, show_default=False,
-    help="Model file [default: the model shipped with the package].")]
+    "--model", "-m", dir_okay=True, show_default=False,
+    help="Model file, or 'accurate' for the slower transformer model (needs the [accurate] extra) "
+         "[default: the fast model shipped with the package].")]
 TrustPickleOpt = Annotated[bool, typer.Option(
     "--trust-pickle", help="Load a joblib (pickle) model of an earlier version. Unpickling can run code: "
                            "only for a file you made yourself.")]

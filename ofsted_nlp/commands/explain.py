@@ -28,6 +28,11 @@ def explain(
         from ..explain import explain_sentence, polarity_terms, theme_terms
         from ..labels import POLARITIES, THEMES
 
+        from ..accurate import is_accurate
+
+        if is_accurate(model):
+            raise _common.CommandError("explain shows the fast model's n-gram weights; the accurate model has none "
+                                       "to show (leave out --model accurate)")
         m = _common.load_model_once(model)
         if theme is not None:
             if theme in THEMES:
