@@ -31,7 +31,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Mapping
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +112,26 @@ def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDO
         for k in STRATA:
             taken[k] += labels[k]
     return sorted(chosen)
+
+
+VALIDATION_SALT = "ofsted-nlp:teacher-validation:v1"
+VALIDATION_SHARE = 0.15
+
+
+def validation_mask(groups: Sequence[str], strata: Sequence[str], held: np.ndarray,
+                    share: float = VALIDATION_SHARE, salt: str = VALIDATION_SALT) -> np.ndarray:
+    """Labels of the validation authorities: a ``share`` of the authorities not ``held`` out.
+
+    Drawn by :func:`choose_heldout` with another salt, so that settings (the
+    teacher's thresholds, the student's soft-label weight) are chosen on
+    authorities that neither the model being tuned nor the held-out scores see.
+    """
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for g, k, h in zip(groups, strata, held):
+        if not h:
+            counts[g][k] += 1
+    codes = set(choose_heldout(counts, share=share, salt=salt))
+    return np.array([g in codes for g in groups], dtype=bool) & ~np.asarray(held, dtype=bool)
 
 
 def load_heldout(path: str | Path = HELDOUT_FILE) -> frozenset[str]:

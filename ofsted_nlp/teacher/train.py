@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -36,7 +36,7 @@ from torch import nn
 
 from ..dataset import TrainingData
 from ..schema import POLARITIES, THEMES
-from ..splits import choose_heldout, heldout_mask, label_strata, load_heldout
+from ..splits import VALIDATION_SALT, heldout_mask, label_strata, load_heldout, validation_mask
 from .model import (
     Teacher,
     TeacherConfig,
@@ -47,7 +47,6 @@ from .model import (
 )
 from .weights import WeightsError
 
-VALIDATION_SALT = "ofsted-nlp:teacher-validation:v1"
 CHECKPOINT = "checkpoint.pt"
 TEACHER = "teacher.pt"
 SCORES = "heldout_scores.json"
@@ -58,12 +57,7 @@ def split_for_teacher(data: TrainingData, corpus: Path, config: TeacherConfig) -
     strata = label_strata(data.documents, corpus)
     held = np.zeros(len(data.texts), dtype=bool) if config.include_heldout else heldout_mask(data.groups,
                                                                                              load_heldout())
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for g, k, h in zip(data.groups, strata, held):
-        if not h:
-            counts[g][k] += 1
-    val_codes = set(choose_heldout(counts, share=config.validation_share, salt=VALIDATION_SALT))
-    val = np.array([g in val_codes for g in data.groups], dtype=bool) & ~held
+    val = validation_mask(data.groups, strata, held, share=config.validation_share, salt=VALIDATION_SALT)
     return {"train": np.flatnonzero(~held & ~val), "validation": np.flatnonzero(val), "heldout": np.flatnonzero(held)}
 
 
