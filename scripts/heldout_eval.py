@@ -31,7 +31,7 @@ from ofsted_nlp import keywords  # noqa: E402
 from ofsted_nlp.dataset import SHARED_CORPUS, TrainingData, load_training_data  # noqa: E402
 from ofsted_nlp.evaluation import _scores  # noqa: E402
 from ofsted_nlp.model import feature_union, fit_model, polarity_classifier  # noqa: E402
-from ofsted_nlp.schema import THEMES  # noqa: E402
+from ofsted_nlp.schema import POLARITIES, THEMES  # noqa: E402
 from ofsted_nlp.splits import heldout_mask, label_strata, load_heldout  # noqa: E402
 
 
@@ -81,9 +81,10 @@ def score_all(test: TrainingData, strata: list[str], pred_Y: np.ndarray, pred_po
     return out
 
 
-def soft_sentences(soft: Path, heldout_codes: frozenset[str], gold_docs: set[str]) -> tuple[list[str], np.ndarray]:
-    """The soft-labelled findings of training authorities (texts re-read from the corpus) and their polarity
-    probabilities (positive, negative, neutral), gold-labelled sentences left out."""
+def soft_sentences(soft: Path, heldout_codes: frozenset[str], gold_docs: set[str]
+                   ) -> tuple[list[str], np.ndarray, list[str]]:
+    """The soft-labelled findings of training authorities (texts re-read from the corpus), their polarity
+    probabilities (in POLARITIES order) and their authority codes."""
     import csv
     import gzip
 
@@ -91,17 +92,19 @@ def soft_sentences(soft: Path, heldout_codes: frozenset[str], gold_docs: set[str
 
     files = sorted(soft.glob("*.csv")) if soft.is_dir() else [soft]
     wanted: dict[str, dict[str, np.ndarray]] = {}
+    code_of: dict[str, str] = {}
     for f in files:
         opener = gzip.open if f.suffix == ".gz" else open
         with opener(f, "rt", encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 if row["new_la_code"] in heldout_codes:
                     continue
-                probs = np.array([float(row[k]) for k in ("positive", "negative", "neutral")])
+                probs = np.array([float(row[k]) for k in POLARITIES])
                 wanted.setdefault(row["document"], {})[row["fingerprint"]] = probs
+                code_of[row["document"]] = row["new_la_code"]
     log(f"soft labels for {sum(map(len, wanted.values()))} findings of {len(wanted)} training documents")
     paths = [p for d in sorted(wanted) for p in SHARED_CORPUS.glob(f"*/{d}.pdf")]
-    texts, probs = [], []
+    texts, probs, codes = [], [], []
     for path in paths:
         mine = wanted.get(path.stem, {})
         for text in _finding_texts(str(path)):
@@ -109,7 +112,8 @@ def soft_sentences(soft: Path, heldout_codes: frozenset[str], gold_docs: set[str
             if q is not None:
                 texts.append(text)
                 probs.append(q)
-    return texts, np.vstack(probs)
+                codes.append(code_of[path.stem])
+    return texts, np.vstack(probs), codes
 
 
 def _finding_texts(path: str) -> list[str]:
@@ -122,31 +126,67 @@ def _finding_texts(path: str) -> list[str]:
         return [f.text for f in read_letter(path).findings]
 
 
-def student_soft(train: TrainingData, test: TrainingData, soft: Path, gold_docs: set[str]):
-    """Polarity: gold labels plus, per soft-labelled sentence, one row per class weighted by the teacher's
-    probability (classes under 0.05 left out). Features fitted on all of these training texts."""
+def training_soft(data: TrainingData, soft: Path) -> tuple[list[str], np.ndarray, list[str]]:
+    """Soft-labelled sentences of training authorities, gold-labelled sentences left out."""
     from ofsted_nlp.labels import normalise
-    from ofsted_nlp.splits import load_heldout
 
-    texts, probs = soft_sentences(soft, load_heldout(), gold_docs)
-    gold = {normalise(t) for t in train.texts} | {normalise(t) for t in test.texts}
+    texts, probs, codes = soft_sentences(soft, load_heldout(), set(data.documents))
+    gold = {normalise(t) for t in data.texts}
     keep = [i for i, t in enumerate(texts) if normalise(t) not in gold]
-    texts, probs = [texts[i] for i in keep], probs[keep]
-    log(f"{len(texts)} soft-labelled sentences after leaving out gold ones")
-    classes = ("positive", "negative", "neutral")
-    rows_text, rows_y, rows_w = list(train.texts), list(train.polarity), [1.0] * len(train.texts)
-    for t, q in zip(texts, probs):
-        for k, c in enumerate(classes):
-            if q[k] >= 0.05:
-                rows_text.append(t)
-                rows_y.append(c)
-                rows_w.append(float(q[k]))
+    log(f"{len(keep)} soft-labelled sentences after leaving out gold ones")
+    return [texts[i] for i in keep], probs[keep], [codes[i] for i in keep]
+
+
+def polarity_only(train: TrainingData, test_texts: list[str], soft_texts: list[str], soft_probs: np.ndarray,
+                  weight: float) -> list[str]:
+    """Polarity as the shipped student learns it (features from gold sentences; gold rows plus soft rows)."""
+    from scipy import sparse
+
+    from ofsted_nlp.model import soft_rows
+
     features = feature_union()
-    features.fit(list(train.texts) + texts)
-    X = features.transform(rows_text)
-    clf = polarity_classifier(C=4.0).fit(X, rows_y, sample_weight=np.asarray(rows_w))
-    pred_pol = [str(p) for p in clf.predict(features.transform(test.texts))]
-    return np.zeros_like(test.Y), pred_pol
+    X = features.fit_transform(train.texts)
+    ys, ws = list(train.polarity), np.ones(len(train.texts))
+    if weight > 0 and soft_texts:
+        rows, soft_y, soft_w = soft_rows(soft_probs, weight)
+        X = sparse.vstack([X, features.transform([soft_texts[i] for i in rows])]).tocsr()
+        ys += soft_y
+        ws = np.concatenate([ws, soft_w])
+    clf = polarity_classifier(C=4.0).fit(X, ys, sample_weight=ws)
+    return [str(p) for p in clf.predict(features.transform(test_texts))]
+
+
+def choose_weight(train: TrainingData, soft: tuple[list[str], np.ndarray, list[str]], weights: list[float]
+                  ) -> tuple[float, dict]:
+    """The soft-label weight with the best polarity macro-F1 on the validation authorities' random-drawn labels.
+
+    Validation authorities (splits.validation_mask, the teacher's own) are a fifteenth-ish of the training
+    ones; the student is trained on the rest, with soft labels of the rest's documents only.
+    """
+    from sklearn.metrics import f1_score
+
+    from ofsted_nlp.splits import validation_mask
+
+    strata = label_strata(train.documents, SHARED_CORPUS)
+    val = validation_mask(train.groups, strata, np.zeros(len(train.texts), dtype=bool))
+    fit, check = subset(train, ~val), subset(train, val)
+    val_codes = {g for g, v in zip(train.groups, val) if v}
+    texts, probs, codes = soft
+    keep = [i for i, c in enumerate(codes) if c not in val_codes]
+    s_texts, s_probs = [texts[i] for i in keep], probs[keep]
+    random = [i for i, d in enumerate(check.drawn) if d == "random"]
+    gold = [check.polarity[i] for i in random]
+    log(f"choosing the weight: {len(fit.texts)} gold labels and {len(s_texts)} soft sentences to train, "
+        f"{len(random)} random-drawn validation labels of {len(val_codes)} authorities")
+    results = {}
+    for w in weights:
+        pred = polarity_only(fit, [check.texts[i] for i in random], s_texts, s_probs, w)
+        results[w] = {"macro_f1": float(f1_score(gold, pred, average="macro")),
+                      "accuracy": float(np.mean([a == b for a, b in zip(pred, gold)]))}
+        log(f"weight {w}: validation polarity macro-F1 {results[w]['macro_f1']:.3f} "
+            f"accuracy {results[w]['accuracy']:.3f}")
+    best = max(weights, key=lambda w: (results[w]["macro_f1"], -w))
+    return best, {str(w): r for w, r in results.items()}
 
 
 def main() -> int:
@@ -156,7 +196,13 @@ def main() -> int:
     ap.add_argument("--variants", default="keywords,pol-balanced,pol-unweighted,pol-C1,pol-C16,pol-unweighted-C16,shipped")
     ap.add_argument("--soft", type=Path, default=None,
                     help="the teacher's soft labels (teacher_soft.csv.gz or its folder of parts): enables the "
-                         "'student-soft' variant, polarity trained on gold plus soft labels of training authorities")
+                         "'student' variant: the shipped configuration, polarity also trained on the soft labels "
+                         "of training authorities")
+    ap.add_argument("--weights", default="0.25,0.5,1,2",
+                    help="soft-label weights to choose among, on validation authorities (student variant)")
+    ap.add_argument("--accurate", type=Path, default=None,
+                    help="an accurate-model folder (scripts/export_accurate.py) of a teacher that never saw the "
+                         "held-out labels: enables the 'accurate' variant")
     args = ap.parse_args()
 
     data = load(args.cache)
@@ -176,6 +222,8 @@ def main() -> int:
 
     features = None
     X_train = X_test = None
+    extra: dict = {}
+    soft_cache = None
     for variant in wanted:
         if variant in results:
             log(f"{variant}: done before, kept")
@@ -189,8 +237,31 @@ def main() -> int:
                               {"word_ngrams": (1, 3), "codebook_weight": 1.0})
             out = model.predict(test.texts)
             pred_Y, pred_pol = theme_matrix(out["themes"]), list(out["polarity"])
-        elif variant == "student-soft":
-            pred_Y, pred_pol = student_soft(train, test, args.soft, set(data.documents))
+        elif variant == "student":  # the shipped configuration plus the teacher's soft labels
+            soft = training_soft(data, args.soft)
+            weight, chosen = choose_weight(train, soft, [float(w) for w in args.weights.split(",")])
+            log(f"student: soft-label weight {weight} chosen on validation authorities")
+            model = fit_model(train.texts, train.Y, train.polarity, train.groups, {"C": 4.0}, {"C": 4.0},
+                              {"word_ngrams": (1, 3), "codebook_weight": 1.0},
+                              soft_texts=soft[0], soft_polarity=soft[1], soft_weight=weight)
+            out = model.predict(test.texts)
+            pred_Y, pred_pol = theme_matrix(out["themes"]), list(out["polarity"])
+            extra = {"weight": weight, "validation": chosen}
+        elif variant.startswith("soft-"):  # how polarity grows with soft-labelled sentences (learning curve)
+            if soft_cache is None:
+                soft_cache = training_soft(data, args.soft)
+            weight = results.get("student", {}).get("_chosen", {}).get("weight", 0.5)
+            n = len(soft_cache[0]) if variant == "soft-all" else int(variant[5:])
+            pick = np.sort(np.random.default_rng(7).permutation(len(soft_cache[0]))[:n])
+            pred_pol = polarity_only(train, test.texts, [soft_cache[0][i] for i in pick], soft_cache[1][pick],
+                                     weight)
+            pred_Y = np.zeros_like(test.Y)
+            extra = {"weight": weight, "soft_sentences": int(n)}
+        elif variant == "accurate":
+            from ofsted_nlp.accurate import load_accurate
+
+            out = load_accurate(args.accurate).predict(test.texts)
+            pred_Y, pred_pol = theme_matrix(out["themes"]), list(out["polarity"])
         else:  # polarity variants on the same features; themes as shipped would be costly to redo: polarity only
             if features is None:
                 features = feature_union()
@@ -206,6 +277,9 @@ def main() -> int:
             pred_pol = [str(p) for p in clf.predict(X_test)]
             pred_Y = np.zeros_like(test.Y)
         results[variant] = score_all(test, strata, pred_Y, pred_pol)
+        if extra:
+            results[variant]["_chosen"] = extra
+            extra = {}
         save()
         r = results[variant]["random"]
         log(f"{variant}: random-drawn polarity acc {r['polarity_accuracy']:.3f} macro-F1 {r['polarity_macro_f1']:.3f}"
@@ -213,6 +287,8 @@ def main() -> int:
     print(f"{'variant':16} {'subset':16} {'n':>5} {'pol acc':>8} {'pol F1':>8} {'neutral':>8} {'theme F1':>9}")
     for variant in wanted:
         for name, s in results.get(variant, {}).items():
+            if name.startswith("_"):
+                continue
             print(f"{variant:16} {name:16} {s['sentences']:5d} {s['polarity_accuracy']:8.3f} "
                   f"{s['polarity_macro_f1']:8.3f} {s['per_polarity']['neutral']['f1']:8.3f} {s['theme_macro_f1']:9.3f}")
     return 0
