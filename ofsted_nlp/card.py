@@ -40,6 +40,17 @@ def render_markdown(card: dict) -> str:
     ]
     for k, v in data.get("label_counts", {}).items():
         lines.append(f"| {k} | {v} |")
+    soft = card.get("soft_labels")
+    if soft:
+        lines += [
+            "",
+            f"Polarity also learnt from a teacher's soft labels (`{soft.get('file')}`, sha256 "
+            f"`{str(soft.get('sha256'))[:16]}…`): {soft.get('sentences')} corpus findings with no gold label, "
+            f"each giving one row per class the teacher thinks at least 5% likely, weighted "
+            f"{soft.get('weight')} x its probability ({soft.get('unattached')} rows not re-attached). "
+            "The teacher is a fine-tuned MiniLM (`docs/teacher.md`); themes and the vocabulary come from the "
+            "gold labels only.",
+        ]
     lines += ["", "## Decision thresholds", "", "| theme | threshold |", "|---|---|"]
     for k, v in card.get("thresholds", {}).items():
         lines.append(f"| {k} | {v:.3f} |")
@@ -76,6 +87,21 @@ def render_markdown(card: dict) -> str:
                       "|---|---|---|---|---|"]
             for t, m in model["per_polarity"].items():
                 lines.append(f"| {t} | {_fmt(m['precision'])} | {_fmt(m['recall'])} | {_fmt(m['f1'])} | {m['support']} |")
+    held = card.get("heldout")
+    if held:
+        lines += [
+            "",
+            "## Authorities no model saw",
+            "",
+            f"Trained on the other authorities only and scored on the {held.get('authorities')} held-out ones' "
+            f"sentences drawn at random ({held.get('sentences')}), measured with `{held.get('command')}`:",
+            "",
+            "| system | theme macro-F1 | polarity macro-F1 | polarity accuracy | neutral F1 |",
+            "|---|---|---|---|---|",
+        ]
+        for name, m in held.get("systems", {}).items():
+            lines.append(f"| {name} | {_fmt(m['theme_macro_f1'])} | {_fmt(m['polarity_macro_f1'])} | "
+                         f"{_fmt(m['polarity_accuracy'])} | {_fmt(m['neutral_f1'])} |")
     lines += ["", "## Versions", ""]
     for k, v in card.get("versions", {}).items():
         lines.append(f"- {k} {v}")

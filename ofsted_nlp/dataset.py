@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS_DIR = REPO / "data" / "labels"
+# The teacher's probabilities on corpus findings (by reference, no text): what the shipped model also learns from.
+SOFT_LABELS = REPO / "data" / "soft" / "teacher_soft.csv.gz"
 LETTERS_DIR = REPO / "data" / "letters"
 SHARED_CORPUS = REPO.parent / "shared" / "corpus"
 

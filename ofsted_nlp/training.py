@@ -8,12 +8,46 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from .dataset import LABELS_DIR, SHARED_CORPUS, TrainingData, load_training_data
 from .model import DEFAULT_MODEL, OfstedModel, card_path, fit_model, save_model
 
 THEME_PARAMS = {"C": 4.0}
 POLARITY_PARAMS = {"C": 4.0}
 FEATURE_PARAMS = {"word_ngrams": (1, 3), "codebook_weight": 1.0}
+# Weight of a soft-labelled row against a gold one (times the teacher's probability), chosen on the
+# teacher's validation authorities by `python scripts/heldout_eval.py --variants student` (docs/teacher.md).
+SOFT_WEIGHT = 0.5
+
+
+@dataclass
+class SoftSentences:
+    """The teacher's polarity probabilities on corpus findings, with their text re-read."""
+
+    texts: list[str]
+    polarity: np.ndarray  # (n, len(POLARITIES))
+    unattached: int
+    sha256: str
+    path: str
+
+
+def load_soft_sentences(path: Path, corpus: Path, gold_texts: list[str],
+                        progress: Callable | None = None) -> SoftSentences:
+    """Read a soft-label file, re-attach its rows to the corpus, and leave out the gold-labelled sentences."""
+    from .labels import normalise
+    from .model import sha256_of
+    from .schema import THEMES
+    from .teacher.soft import attach_soft_labels, read_soft_labels
+
+    rows = read_soft_labels(path)
+    attached, missing = attach_soft_labels(rows, corpus, progress=progress)
+    gold = {normalise(t) for t in gold_texts}
+    kept = [r for r in attached if r.text is not None and normalise(r.text) not in gold]
+    probs = np.array([r.probs[len(THEMES):] for r in kept], dtype=float).reshape(len(kept), -1)
+    return SoftSentences([str(r.text) for r in kept], probs, len(missing), sha256_of(path), str(path))
 
 
 def versions() -> dict[str, str]:
@@ -38,14 +72,23 @@ def versions() -> dict[str, str]:
     }
 
 
-def train(data: TrainingData) -> OfstedModel:
-    """Fit the model with the project's settings (deterministic: same data, same model)."""
+def train(data: TrainingData, soft: SoftSentences | None = None, soft_weight: float = SOFT_WEIGHT) -> OfstedModel:
+    """Fit the model with the project's settings (deterministic: same data, same model).
+
+    With ``soft``, polarity also learns from the teacher's soft labels
+    (:func:`ofsted_nlp.model.fit_model`).
+    """
+    if soft is None:
+        return fit_model(data.texts, data.Y, data.polarity, data.groups, dict(THEME_PARAMS), dict(POLARITY_PARAMS),
+                         dict(FEATURE_PARAMS))
     return fit_model(data.texts, data.Y, data.polarity, data.groups, dict(THEME_PARAMS), dict(POLARITY_PARAMS),
-                     dict(FEATURE_PARAMS))
+                     dict(FEATURE_PARAMS), soft_texts=soft.texts, soft_polarity=soft.polarity,
+                     soft_weight=soft_weight)
 
 
-def make_card(model: OfstedModel, data: TrainingData, evaluation: dict | None, command: str) -> dict:
-    return {
+def make_card(model: OfstedModel, data: TrainingData, evaluation: dict | None, command: str,
+              soft: SoftSentences | None = None, soft_weight: float = SOFT_WEIGHT) -> dict:
+    card = {
         "trained_at": dt.date.today().isoformat(),
         "command": command,
         "versions": versions(),
@@ -61,6 +104,11 @@ def make_card(model: OfstedModel, data: TrainingData, evaluation: dict | None, c
         "thresholds": model.thresholds,
         "evaluation": evaluation,
     }
+    if soft is not None:
+        card["soft_labels"] = {"file": Path(soft.path).name, "sha256": soft.sha256, "sentences": len(soft.texts),
+                               "unattached": soft.unattached, "weight": soft_weight,
+                               "used_for": "polarity (themes and vocabulary from the gold labels only)"}
+    return card
 
 
 def keep_previous(path: Path) -> Path | None:
@@ -76,8 +124,13 @@ def keep_previous(path: Path) -> Path | None:
 
 def train_and_save(output: Path = DEFAULT_MODEL, labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORPUS,
                    evaluate: bool = True, folds: int = 5, command: str = "ofsted-nlp train",
-                   progress: Callable | None = None, say: Callable[[str], None] = print) -> dict:
-    """Train on every label, evaluate by grouped CV for the card, and save both."""
+                   progress: Callable | None = None, say: Callable[[str], None] = print,
+                   soft_labels: Path | None = None, soft_weight: float = SOFT_WEIGHT) -> dict:
+    """Train on every label (and ``soft_labels``, a teacher's), evaluate by grouped CV for the card, save both.
+
+    The card's cross-validation is of the gold labels alone: soft labels of a
+    teacher that saw every authority would leak the test folds' labels.
+    """
     from .evaluation import cross_validate
 
     data = load_training_data(labels_dir, corpus, progress=progress)
@@ -90,6 +143,11 @@ def train_and_save(output: Path = DEFAULT_MODEL, labels_dir: Path = LABELS_DIR, 
         evaluation = cross_validate(data, n_splits=folds, theme_params=dict(THEME_PARAMS),
                                     polarity_params=dict(POLARITY_PARAMS), feature_params=dict(FEATURE_PARAMS))
         evaluation["command"] = f"ofsted-nlp evaluate --folds {folds}"
-    model = train(data)
+    soft = None
+    if soft_labels is not None:
+        soft = load_soft_sentences(Path(soft_labels), corpus, data.texts, progress=progress)
+        say(f"{len(soft.texts)} soft-labelled sentences from {Path(soft_labels).name} (gold ones left out); "
+            f"{soft.unattached} rows could not be re-attached")
+    model = train(data, soft, soft_weight)
     keep_previous(Path(output))
-    return save_model(model, output, make_card(model, data, evaluation, command))
+    return save_model(model, output, make_card(model, data, evaluation, command, soft, soft_weight))

@@ -22,6 +22,15 @@ def train(
     evaluate: Annotated[bool, typer.Option(
         "--evaluate/--no-evaluate", help="Cross-validate by authority for the model card (adds ~3 minutes).")] = True,
     folds: Annotated[int, typer.Option("--folds", min=2, max=20, help="Folds for the card's evaluation.")] = 5,
+    soft: Annotated[Optional[Path], typer.Option(
+        "--soft", dir_okay=False, show_default=False,
+        help="A teacher's soft labels (docs/teacher.md) for polarity to learn from too "
+             "[default: data/soft/teacher_soft.csv.gz if present].")] = None,
+    no_soft: Annotated[bool, typer.Option("--no-soft", help="Train on the gold labels alone.")] = False,
+    soft_weight: Annotated[Optional[float], typer.Option(
+        "--soft-weight", min=0.0, show_default=False,
+        help="Weight of a soft-labelled row against a gold one, times the teacher's probability [default: 0.5].")
+    ] = None,
 ) -> None:
     """Train the tagger on the hand-labelled sentences in data/labels.
 
@@ -31,11 +40,17 @@ def train(
     with _common.command_errors():
         from tqdm import tqdm
 
-        from ..dataset import LABELS_DIR, SHARED_CORPUS
+        from ..dataset import LABELS_DIR, SHARED_CORPUS, SOFT_LABELS
         from ..labels import LabelError
-        from ..training import train_and_save
-
         from ..model import DEFAULT_MODEL
+        from ..teacher.soft import SoftLabelError
+        from ..training import SOFT_WEIGHT, train_and_save
+
+        if no_soft and soft is not None:
+            raise _common.UsageError("give --soft or --no-soft, not both")
+        soft_file = None if no_soft else (soft or (SOFT_LABELS if SOFT_LABELS.is_file() else None))
+        if soft_file is not None and not soft_file.is_file():
+            raise _common.CommandError(f"{soft_file}: no such soft-label file")
 
         output = output or DEFAULT_MODEL
         labels_dir = labels or LABELS_DIR
@@ -49,12 +64,14 @@ def train(
         try:
             card = train_and_save(
                 output=output, labels_dir=labels_dir, corpus=corpus_dir, evaluate=evaluate, folds=folds,
-                command="ofsted-nlp train" + ("" if evaluate else " --no-evaluate"),
+                command="ofsted-nlp train" + ("" if evaluate else " --no-evaluate")
+                + (" --no-soft" if soft_file is None else ""),
+                soft_labels=soft_file, soft_weight=SOFT_WEIGHT if soft_weight is None else soft_weight,
                 progress=lambda docs: tqdm(docs, desc="re-reading", unit="doc", file=__import__("sys").stderr,
                                            disable=not _common.stderr_is_tty()),
                 say=_common.say,
             )
-        except LabelError as exc:
+        except (LabelError, SoftLabelError) as exc:
             raise _common.CommandError(str(exc)) from None
         _common.say(f"model written to {output} (sha256 {card['sha256'][:12]}…), card {output.with_suffix('.json')}")
         ev = card.get("evaluation")
