@@ -1,4 +1,4 @@
-"""The model's arithmetic without scikit-learn: feature counts and linear scores with numpy and scipy.sparse.
+"""The model's arithmetic without scikit-learn: feature counts and linear scores with numpy alone.
 
 Tagging needs no estimator objects: the model is linear, so a sentence's
 score for each class is the intercept plus, for each feature block, the
@@ -18,8 +18,13 @@ the blocks' idf weights and union weights folded into the coefficients once:
 Themes are one-vs-rest binary logistic regressions (each a logistic of its
 score), polarity a multinomial one (softmax over its classes), as
 scikit-learn's ``predict_proba`` computes them; the equivalence is tested.
-Importing this module costs numpy and scipy.sparse, not scikit-learn, scipy.stats
-or pandas (about a second of CPU at every start).
+Importing this module costs numpy, not scikit-learn, scipy or pandas (about a
+second of CPU at every start; scipy.sparse alone 0.12 s). Per-sentence sums of
+rows are ``np.add.reduceat`` over rows gathered with ``np.take``
+(:func:`~ofsted_nlp.wordtable.segment_sums`), as fast here as scipy's sparse
+products. No dense float product goes through ``@``: numpy hands those to
+OpenBLAS, whose threads then spin between calls, on two cores as much CPU again
+as the tagging itself.
 
 The feature extractors of :mod:`ofsted_nlp.features` (the scikit-learn
 transformers used in training and by ``explain``) count with the same code.
@@ -28,13 +33,15 @@ transformers used in training and by ``explain``) count with the same code.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
-from scipy import sparse
 
 from . import keywords
-from .wordtable import LOCK, WordTable, Words, split_words
+from .wordtable import LOCK, WordTable, Words, segment_sums, split_words
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import sparse
 
 __all__ = ["WordNgramCounter", "char_word_rows", "word_char_ngrams", "CharProjector", "codebook_matrix",
            "LinearScorer", "scorer_from_arrays", "scorer_from_estimators"]
@@ -108,6 +115,16 @@ class WordNgramCounter:
 
     def counts(self, words: Words) -> sparse.csr_matrix:
         """(sentence x vocabulary) n-gram counts (float64, duplicates summed, indices sorted)."""
+        from scipy import sparse
+
+        r, c = self.hits(words)
+        counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float64), (r, c)),
+                                   shape=(words.n_sentences, self.width))
+        counts.sum_duplicates()
+        return counts
+
+    def hits(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence, column) of every occurrence of a vocabulary n-gram, a pair per occurrence."""
         base, keys, ends = self.base, self.keys, self.ends
         ids, rows = self.table.rows(words)
         rows = rows[ids]
@@ -143,10 +160,7 @@ class WordNgramCounter:
             found_cols.append(col[pos[hit]])
         r = np.concatenate(found_rows) if found_rows else np.zeros(0, dtype=np.int64)
         c = np.concatenate(found_cols) if found_cols else np.zeros(0, dtype=np.int64)
-        counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float64), (r, c)),
-                                   shape=(words.n_sentences, self.width))
-        counts.sum_duplicates()
-        return counts
+        return r, c
 
 
 class WordScorer:
@@ -159,16 +173,21 @@ class WordScorer:
         self.weights = np.ascontiguousarray(idf[:, None] * W)  # idf folded in
 
     def score(self, texts: list[str], words: Words) -> np.ndarray:
-        C = self.counter.counts(words)
-        tf = C.data
+        r, c = self.counter.hits(words)
+        n, width = words.n_sentences, self.counter.width
+        # each (sentence, n-gram) once, with its count, in sentence order
+        key, count = np.unique(r * width + c, return_counts=True)
+        row, col = np.divmod(key, width)
+        tf = count.astype(np.float64)
         if self.sublinear_tf:
             tf = np.log(tf)
             tf += 1.0
-        row = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))
-        norm = np.sqrt(np.bincount(row, tf * tf * self.idf2[C.indices], minlength=C.shape[0]))
+        norm = np.sqrt(np.bincount(row, tf * tf * self.idf2[col], minlength=n))
         norm[norm == 0] = 1.0
-        T = sparse.csr_matrix((tf, C.indices, C.indptr), shape=C.shape)
-        return np.asarray(T @ self.weights) / norm[:, None]
+        terms = np.take(self.weights, col, axis=0)  # np.take: twice as fast as fancy indexing here
+        terms *= tf[:, None]
+        sums = segment_sums(terms, np.bincount(row, minlength=n))
+        return sums / norm[:, None]
 
 
 # --------------------------------------------------------------------------- character n-grams
@@ -187,10 +206,11 @@ def word_char_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     return out
 
 
-def char_word_rows(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
-                   ) -> sparse.csr_matrix:
-    """(word x n-gram counts) for ``words``, over the n-grams in ``columns``."""
-    indptr: list[int] = [0]
+def char_word_hits(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For ``words``, the columns of their n-grams in ``columns`` (``indices``), how often each occurs in
+    its word (``data``), and how many columns each word has (``lengths``), word after word."""
+    lengths: list[int] = []
     indices: list[int] = []
     data: list[int] = []
     lo, hi = ngram_range
@@ -203,9 +223,19 @@ def char_word_rows(words: list[str], columns: dict[str, int], ngram_range: Seque
                 counts[k] = counts.get(k, 0) + 1
         indices.extend(counts)
         data.extend(counts.values())
-        indptr.append(len(indices))
-    return sparse.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
-                             shape=(len(words), len(columns)))
+        lengths.append(len(counts))
+    return (np.asarray(indices, dtype=np.int64), np.asarray(data, dtype=np.float64),
+            np.asarray(lengths, dtype=np.int64))
+
+
+def char_word_rows(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
+                   ) -> sparse.csr_matrix:
+    """(word x n-gram counts) for ``words``, over the n-grams in ``columns``."""
+    from scipy import sparse
+
+    indices, data, lengths = char_word_hits(words, columns, ngram_range)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(words), len(columns)))
 
 
 class CharProjector:
@@ -221,13 +251,16 @@ class CharProjector:
         weights = np.hstack([idf[:, None] * W, (idf ** 2)[:, None]])
 
         def compute(new: list[str]) -> np.ndarray:
-            return np.asarray(char_word_rows(new, columns, ngram_range) @ weights)
+            indices, data, lengths = char_word_hits(new, columns, ngram_range)
+            terms = np.take(weights, indices, axis=0)
+            terms *= data[:, None]
+            return segment_sums(terms, lengths)
 
         self.table = WordTable(compute, width=W.shape[1] + 1)
 
     def score(self, texts: list[str], words: Words) -> np.ndarray:
         ids, rows = self.table.rows(words)
-        sums = np.asarray(words.bag(ids, len(rows)) @ rows)
+        sums = words.sum_rows(ids, rows)
         norm = np.sqrt(sums[:, -1])
         norm[norm == 0] = 1.0
         return sums[:, :-1] / norm[:, None]
