@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import operator
 import threading
-from itertools import chain, count
+from itertools import chain, count, repeat
 from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 import numpy as np
@@ -70,16 +70,20 @@ class WordIndex:
         self.words: list[str] = []
 
     def ids(self, flat: list[str]) -> np.ndarray:
-        new = set(flat).difference(self.numbers)
-        if new:
+        # one lookup per word; only the words not numbered yet are looked at again
+        ids = np.fromiter(map(self.numbers.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        unknown = np.flatnonzero(ids < 0).tolist()
+        if unknown:
+            new = {flat[i] for i in unknown}
             if len(self.words) + len(new) > self.limit:
                 self.numbers, self.words = {}, []
                 self.generation = next(_GENERATIONS)
-                new = set(flat)
+                new, unknown = set(flat), list(range(len(flat)))
             for w in sorted(new):  # sorted: the numbering does not depend on set order
                 self.numbers[w] = len(self.words)
                 self.words.append(w)
-        return np.fromiter(map(self.numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
+            ids[unknown] = [self.numbers[flat[i]] for i in unknown]
+        return ids
 
 
 INDEX = WordIndex()
