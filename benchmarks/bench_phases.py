@@ -5,7 +5,8 @@
 One process, the phases in the order ``tag`` runs them, each timed with
 ``time.process_time`` (this process's CPU, so the machine's load matters
 little): the floor's imports (spaCy, pypdfium2), the tool's extra imports
-(scikit-learn through ofsted_nlp.model, the writers), loading the shipped
+(ofsted_nlp.model: numpy and the codebook's patterns, no longer scikit-learn
+or scipy; the writers), loading the shipped
 model, then for the 120 held-out-style PDFs of bench_tag.py (or the whole
 corpus with --all): PDF text extraction (read_pages), the rest of
 read_letter (cleaning, sections, sentence splitting, finding filter),
@@ -48,7 +49,7 @@ def main() -> int:
         return out
 
     timed("import spacy, pypdfium2 (floor's imports)", lambda: __import__("spacy") and __import__("pypdfium2"))
-    timed("import ofsted_nlp.model (scikit-learn, scipy)", lambda: __import__("ofsted_nlp.model"))
+    timed("import ofsted_nlp.model (numpy; scikit-learn and scipy not needed to tag)", lambda: __import__("ofsted_nlp.model"))
     timed("import ofsted_nlp.writers, tables, pipeline", lambda: [__import__(f"ofsted_nlp.{m}") for m in
                                                                  ("writers", "tables", "pipeline", "letter")])
     from ofsted_nlp.errors import OfstedReadError

@@ -18,8 +18,6 @@ rest in numpy; ``fit`` runs on a few thousand sentences and can stay simple.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -27,9 +25,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from . import keywords
-from .labels import POLARITIES, THEMES
-from .wordtable import WordTable, locked, split_words
+from .linear import CharProjector, WordNgramCounter, char_word_rows, codebook_matrix, codebook_names, word_char_ngrams
+from .wordtable import LOCK, locked, split_words
 
 
 class CodebookFeatures(TransformerMixin, BaseEstimator):
@@ -50,30 +47,15 @@ class CodebookFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def _names(self) -> list[str]:
-        names = []
-        if self.themes:
-            names += [f"codebook:{t}" for t in THEMES]
-        if self.polarity:
-            names += [f"cue:{p}" for p in POLARITIES]
-        if self.shape:
-            names += [f"shape:{s}" for s in keywords.SHAPE_NAMES]
-        return names
+        return codebook_names(self.get_params())
 
     def get_feature_names_out(self, input_features=None):
         return np.asarray(self._names(), dtype=object)
 
     def transform(self, X):
         check_is_fitted(self, "n_features_out_")
-        counts = keywords.count_batch(list(X))
-        blocks = []
-        if self.themes:
-            blocks.append(np.log1p(counts.themes))
-        if self.polarity:
-            blocks.append(np.log1p(counts.cues))
-        if self.shape:
-            blocks.append(counts.shape)
-        dense = np.hstack(blocks) if blocks else np.zeros((counts.n, 0))
-        return sparse.csr_matrix(dense.reshape(counts.n, self.n_features_out_))
+        dense = codebook_matrix(list(X), themes=self.themes, polarity=self.polarity, shape=self.shape)
+        return sparse.csr_matrix(dense.reshape(len(dense), self.n_features_out_))
 
 
 class _NamedByVocabulary:
@@ -109,7 +91,7 @@ class WordNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
     sorted arrays, instead of joining and hashing every n-gram's string.
     """
 
-    _TOKEN = re.compile(r"\w\w+")  # finds what scikit-learn's (?u)\b\w\w+\b finds, in the same order
+    _TOKEN = WordNgramCounter.TOKEN  # finds what scikit-learn's (?u)\b\w\w+\b finds, in the same order
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 3), min_df: int = 2, sublinear_tf: bool = True):
         self.ngram_range = ngram_range
@@ -129,103 +111,18 @@ class WordNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         self.__dict__.pop("_lookup", None)
         return out.tocsr()
 
-    def _tables(self):
-        """Token numbers, n-gram keys per n with their columns, and the per-word token table (not pickled)."""
-        lookup = self.__dict__.get("_lookup")
-        if lookup is None:
-            numbers: dict[str, int] = {}
-            grams = [g.split(" ") for g in self.vocabulary_]
-            for parts in grams:
-                for w in parts:
-                    numbers.setdefault(w, len(numbers))
-            base = len(numbers) + 1
-            by_n: dict[int, tuple[list[int], list[int]]] = {}
-            for parts, col in zip(grams, self.vocabulary_.values()):
-                key = 0
-                for w in parts:
-                    key = key * base + numbers[w]
-                by_n.setdefault(len(parts), ([], []))
-                by_n[len(parts)][0].append(key)
-                by_n[len(parts)][1].append(col)
-            keys = {}
-            for n, (k, c) in by_n.items():
-                k, c = np.asarray(k, dtype=np.int64), np.asarray(c, dtype=np.int64)
-                order = np.argsort(k)
-                keys[n] = (k[order], c[order])
-            # the tokens of every word seen, word after word; and as an array, refreshed when it grows
-            flat: list[int] = []
-            held = [np.zeros(0, dtype=np.int64)]
-
-            def compute(words: list[str]) -> np.ndarray:
-                rows, start = [], len(flat)
-                for w in words:
-                    toks = [numbers.get(t, -1) for t in self._TOKEN.findall(w)]
-                    rows.append((len(flat), len(toks)))
-                    flat.extend(toks)
-                held[0] = np.concatenate([held[0], np.asarray(flat[start:], dtype=np.int64)])
-                return np.asarray(rows, dtype=np.int64)
-
-            def clear() -> None:
-                flat.clear()
-                held[0] = np.zeros(0, dtype=np.int64)
-
-            # which tokens can start, and end, an n-gram of the vocabulary: most n-grams of a
-            # sentence are ruled out by these two lookups before any search
-            ends = {n: (np.zeros(base, dtype=bool), np.zeros(base, dtype=bool)) for n in keys}
-            for parts in grams:
-                first, last = ends[len(parts)]
-                first[numbers[parts[0]]] = True
-                last[numbers[parts[-1]]] = True
-            unigram_column = np.full(base, -1, dtype=np.int64)
-            if 1 in keys:
-                unigram_column[keys[1][0]] = keys[1][1]
-            table = WordTable(compute, width=2, dtype=np.int64, on_clear=clear)
-            lookup = self.__dict__["_lookup"] = (base, keys, ends, unigram_column, table, held)
-        return lookup
+    def _counter(self) -> WordNgramCounter:
+        """The n-gram counter of this vocabulary (built on first use, not pickled)."""
+        with LOCK:
+            counter = self.__dict__.get("_lookup")
+            if counter is None:
+                counter = self.__dict__["_lookup"] = WordNgramCounter(self.vocabulary_, self.ngram_range)
+            return counter
 
     @locked
     def _counts(self, X) -> sparse.csr_matrix:
         """(sentence x vocabulary) n-gram counts."""
-        base, keys, ends, unigram_column, table, held = self._tables()
-        words = split_words(X)
-        ids, rows = table.rows(words)
-        rows = rows[ids]
-        starts, lengths = rows[:, 0], rows[:, 1]
-        total = int(lengths.sum())
-        # the sentence's tokens, word after word: a ragged gather from the per-word table
-        where = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total, dtype=np.int64)
-        ids = held[0][where]
-        doc = np.repeat(words.sentence_of_word(), lengths)
-        found_rows, found_cols = [], []
-        lo, hi = self.ngram_range
-        for n in range(lo, hi + 1):
-            if n not in keys or len(ids) < n:
-                continue
-            m = len(ids) - n + 1
-            first, last = ends[n]
-            # a token of -1 (not in the vocabulary) reads the last entry of these arrays, which is False
-            start = np.flatnonzero(first[ids[:m]] & last[ids[n - 1:]] & (doc[:m] == doc[n - 1:]))
-            for k in range(1, n - 1):  # and the tokens between them known
-                start = start[ids[start + k] >= 0]
-            key = ids[start]
-            for k in range(1, n):
-                key = key * base + ids[start + k]
-            sentence = doc[start]
-            known, col = keys[n]
-            if n == 1:  # a token's number is its key: its column is read off directly
-                found_rows.append(sentence)
-                found_cols.append(unigram_column[key])
-                continue
-            pos = np.minimum(np.searchsorted(known, key), len(known) - 1)
-            hit = known[pos] == key
-            found_rows.append(sentence[hit])
-            found_cols.append(col[pos[hit]])
-        r = np.concatenate(found_rows) if found_rows else np.zeros(0, dtype=np.int64)
-        c = np.concatenate(found_cols) if found_cols else np.zeros(0, dtype=np.int64)
-        counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float64), (r, c)),
-                                   shape=(words.n_sentences, len(self.vocabulary_)))
-        counts.sum_duplicates()
-        return counts
+        return self._counter().counts(split_words(X))
 
     def transform(self, X):
         check_is_fitted(self, "vocabulary_")
@@ -237,17 +134,7 @@ class WordNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         return state
 
 
-def _word_ngram_list(word: str, min_n: int, max_n: int) -> list[str]:
-    """The character n-grams of one word, padded with spaces, as scikit-learn's char_wb makes them."""
-    w = f" {word} "
-    size = len(w)
-    out = []
-    for n in range(min_n, max_n + 1):
-        if size <= n:  # a short word counts once, whole, and ends the n-gram sizes
-            out.append(w)
-            break
-        out.extend([w[i:i + n] for i in range(size - n + 1)])
-    return out
+_word_ngram_list = word_char_ngrams  # the name earlier versions used
 
 
 class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
@@ -272,24 +159,7 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         self.max_features = max_features
 
     # -- helpers
-    @staticmethod
-    def _word_rows(words: list[str], columns: dict[str, int], ngram_range=(3, 5)) -> sparse.csr_matrix:
-        """(word x n-gram counts) for ``words``, over the n-grams in ``columns``."""
-        indptr: list[int] = [0]
-        indices: list[int] = []
-        data: list[int] = []
-        lo, hi = ngram_range
-        for w in words:
-            counts: dict[int, int] = {}
-            for g in _word_ngram_list(w, lo, hi):
-                k = columns.get(g)
-                if k is not None:
-                    counts[k] = counts.get(k, 0) + 1
-            indices.extend(counts)
-            data.extend(counts.values())
-            indptr.append(len(indices))
-        return sparse.csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
-                                 shape=(len(words), len(columns)))
+    _word_rows = staticmethod(char_word_rows)
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         counts = counts.tocsr()
@@ -356,20 +226,10 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         W = np.asarray(W, dtype=np.float64)
         cache = self.__dict__.setdefault("_cache", {})
         held = cache.get("project")
-        if held is None or held[0] is not W:
-            idf, columns, ngram_range = self.idf_, self.vocabulary_, self.ngram_range
-            weights = np.hstack([idf[:, None] * W, (idf ** 2)[:, None]])
-
-            def compute(new: list[str]) -> np.ndarray:
-                return self._word_rows(new, columns, ngram_range) @ weights
-
-            held = cache["project"] = (W, WordTable(compute, width=W.shape[1] + 1))
-        words = split_words(X)
-        ids, rows = held[1].rows(words)
-        sums = words.bag(ids, len(rows)) @ rows
-        norm = np.sqrt(sums[:, -1])
-        norm[norm == 0] = 1.0
-        return sums[:, :-1] / norm[:, None]
+        if held is None or held.W is not W:
+            held = cache["project"] = CharProjector(self.vocabulary_, self.idf_, self.ngram_range, W)
+        texts = X if isinstance(X, list) else list(X)
+        return held.score(texts, split_words(texts))
 
     def __getstate__(self):
         state = dict(self.__dict__)

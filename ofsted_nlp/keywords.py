@@ -332,7 +332,7 @@ def count_batch(texts: list[str]) -> BatchCounts:
     n = len(texts)
     words = split_words(texts)
     ids, rows = _table().rows(words)
-    sums = np.asarray(words.bag(ids, len(rows)) @ rows, dtype=np.int64).reshape(n, rows.shape[1])
+    sums = words.sum_rows(ids, rows).reshape(n, rows.shape[1])
     lows: dict[int, str] = {}
 
     def low(i: int) -> str:

@@ -13,24 +13,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Sequence, overload
+from typing import TYPE_CHECKING, Any, Literal, Sequence, overload
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import FeatureUnion
 
 from .errors import ModelError
-from .features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
 from .schema import POLARITIES, THEMES
 from .tags import Tags, check_layout, decide, tags_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import FeatureUnion
+
+    from .features import CodebookFeatures
+    from .linear import LinearScorer
 
     from .accurate import AccurateModel
 
@@ -43,12 +44,24 @@ DEFAULT_MODEL = MODELS_DIR / "ofsted-nlp.npz"
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
 
 
+def __getattr__(name: str) -> Any:
+    if name == "CodebookFeatures":  # scikit-learn's transformer: imported when asked for
+        from .features import CodebookFeatures
+
+        return CodebookFeatures
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def feature_union(word_ngrams: tuple[int, int] = (1, 3), codebook_weight: float = 1.0) -> FeatureUnion:
     """The features both classifiers share, computed once per sentence.
 
     Word 1-3-grams and character 3-5-grams (TF-IDF), plus the codebook's
     vocabulary counts and cues of form.
     """
+    from sklearn.pipeline import FeatureUnion
+
+    from .features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
+
     return FeatureUnion(
         [
             ("words", WordNgramTfidf(ngram_range=word_ngrams, min_df=2, sublinear_tf=True)),
@@ -61,11 +74,16 @@ def feature_union(word_ngrams: tuple[int, int] = (1, 3), codebook_weight: float 
 
 def theme_classifier(C: float = 4.0) -> OneVsRestClassifier:
     """Untrained one-vs-rest theme classifier (class weights balanced per theme)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
     return OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=3000))
 
 
 def polarity_classifier(C: float = 4.0) -> LogisticRegression:
     """Untrained three-class polarity classifier."""
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
 
 
@@ -89,6 +107,8 @@ def best_thresholds(P: np.ndarray, Y: np.ndarray) -> dict[str, float]:
 def choose_thresholds(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str], n_splits: int = 5,
                       C: float = 4.0, **feature_params) -> dict[str, float]:
     """Per-theme decision thresholds that maximise F1 on out-of-fold probabilities (folds by authority)."""
+    from sklearn.model_selection import GroupKFold
+
     items = np.asarray(texts, dtype=object)
     n_splits = min(n_splits, len(set(groups)))
     oof = np.zeros(Y.shape, dtype=float)
@@ -99,20 +119,75 @@ def choose_thresholds(texts: Sequence[str], Y: np.ndarray, groups: Sequence[str]
     return best_thresholds(oof, Y)
 
 
-@dataclass
+_ESTIMATORS = ("features", "themes", "polarity")
+
+
 class OfstedModel:
-    """A trained tagger: shared features, themes (with thresholds) and polarity."""
+    """A trained tagger: shared features, themes (with thresholds) and polarity.
+
+    ``features`` (a scikit-learn FeatureUnion), ``themes`` (one-vs-rest
+    logistic regressions) and ``polarity`` (a multinomial one) are the
+    estimators; :meth:`tag`, :meth:`predict` and :meth:`probabilities` compute
+    the same numbers from their coefficients with numpy alone
+    (:mod:`ofsted_nlp.linear`). A model read from its file builds the
+    estimators (and imports scikit-learn) only when one is asked for, e.g. by
+    ``explain``; tagging never needs them.
+    """
 
     features: FeatureUnion
     themes: OneVsRestClassifier
-    thresholds: dict[str, float]
     polarity: LogisticRegression
-    info: dict = field(default_factory=dict)
+
+    def __init__(self, features: FeatureUnion, themes: OneVsRestClassifier, thresholds: dict[str, float],
+                 polarity: LogisticRegression, info: dict | None = None):
+        self.features = features
+        self.themes = themes
+        self.thresholds = thresholds
+        self.polarity = polarity
+        self.info = info if info is not None else {}
+
+    @classmethod
+    def from_file_arrays(cls, header: dict, arrays: dict[str, np.ndarray], vocabularies: dict[str, dict[str, int]],
+                         thresholds: dict[str, float], info: dict) -> OfstedModel:
+        """A model read from its file (:mod:`~ofsted_nlp.modelfile`): scored from the arrays at once, its
+        scikit-learn estimators built from them on first use."""
+        from .linear import scorer_from_arrays
+
+        model = cls.__new__(cls)
+        model.thresholds, model.info = thresholds, info
+        model.__dict__["_file"] = (header, arrays, vocabularies)
+        model.__dict__["_scoring"] = scorer_from_arrays(header, arrays, vocabularies)
+        return model
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for attributes not set: the estimators of a model read from its file.
+        if name not in _ESTIMATORS or "_file" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        with _BUILDING:
+            if name not in self.__dict__:
+                from .modelfile import build_estimators
+
+                header, arrays, vocabularies = self.__dict__["_file"]
+                parts = build_estimators(header, arrays, vocabularies)
+                for key in _ESTIMATORS:
+                    self.__dict__.setdefault(key, parts[key])
+        return self.__dict__[name]
+
+    def __repr__(self) -> str:
+        return f"OfstedModel(thresholds={self.thresholds!r}, info keys={sorted(self.info)})"
 
     @property
     def theme_names(self) -> tuple[str, ...]:
         """The themes, in the order of the theme probabilities' columns."""
         return THEMES
+
+    @property
+    def polarity_classes(self) -> list[str]:
+        """The polarity classes, in the order of :meth:`probabilities`' second array's columns."""
+        scorer = self._scorer()
+        if scorer is not None:
+            return list(scorer.polarity_classes)
+        return [str(c) for c in self.polarity.classes_]
 
     def predict(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
                 recommendations: Sequence[bool] | None = None) -> pd.DataFrame:
@@ -141,60 +216,55 @@ class OfstedModel:
         """
         check_layout(len(texts), judgements, recommendations)
         P, Q = self.probabilities(texts)
-        classes = [str(c) for c in self.polarity.classes_]
+        classes = self.polarity_classes
         Q = Q[:, [classes.index(p) for p in POLARITIES]]
         return decide(texts, P, Q, self.thresholds, judgements, recommendations)
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Theme probabilities (n x themes, in THEMES order) and polarity ones (n x classes_, its order).
+        """Theme probabilities (n x themes, in THEMES order) and polarity ones (n x classes, in
+        :attr:`polarity_classes` order).
 
         The same numbers as the classifiers' ``predict_proba`` on
         ``features.transform(texts)`` (tested), computed as one linear score
-        per class summed over the feature blocks, so that a block that can
-        score its rows without building them (:meth:`CharNgramTfidf.project`)
-        does.
+        per class summed over the feature blocks (:mod:`ofsted_nlp.linear`),
+        without scikit-learn.
         """
-        n_themes = len(self.themes.estimators_)
+        texts = [str(t) for t in texts]
+        scorer = self._scorer()
+        if scorer is not None:
+            return scorer.probabilities(texts)
+        # a fitted theme with one class in training: scikit-learn's own way
         if not texts:
-            return np.zeros((0, n_themes)), np.zeros((0, len(self.polarity.classes_)))
-        if not self._linear():  # a theme with one class in training, or two polarity classes: sklearn's way
-            X = self.features.transform(texts)
-            return self.themes.predict_proba(X), self.polarity.predict_proba(X)
-        blocks, intercept = self._weights()
-        scores = np.tile(intercept, (len(texts), 1))
-        for (_, transformer), block in zip(self.features.transformer_list, blocks):
-            if hasattr(transformer, "project"):
-                scores += transformer.project(texts, block)
-            else:
-                scores += np.asarray(transformer.transform(texts) @ block)
-        P = 1.0 / (1.0 + np.exp(-scores[:, :n_themes]))  # each theme's binary logistic regression
-        Z = scores[:, n_themes:]
-        Z = np.exp(Z - Z.max(axis=1, keepdims=True))  # multinomial polarity: softmax
-        return P, Z / Z.sum(axis=1, keepdims=True)
+            return np.zeros((0, len(self.themes.estimators_))), np.zeros((0, len(self.polarity.classes_)))
+        X = self.features.transform(texts)
+        return self.themes.predict_proba(X), self.polarity.predict_proba(X)
 
-    def _linear(self) -> bool:
-        return all(hasattr(e, "coef_") for e in self.themes.estimators_) and len(self.polarity.classes_) > 2
+    def _scorer(self) -> LinearScorer | None:
+        """The numpy scorer: from the file's arrays, or derived once from the fitted estimators."""
+        if "_scoring" not in self.__dict__:
+            with _BUILDING:
+                if "_scoring" not in self.__dict__:
+                    from .linear import scorer_from_arrays, scorer_from_estimators
 
-    def _weights(self) -> tuple[list[np.ndarray], np.ndarray]:
-        """Per feature block, the (features x classes) coefficients of both classifiers side by side
-        (the union's transformer weights folded in); and the intercepts."""
-        held = self.__dict__.get("_scoring")
-        if held is None:
-            coef = np.vstack([e.coef_ for e in self.themes.estimators_] + [self.polarity.coef_]).T
-            intercept = np.concatenate([e.intercept_ for e in self.themes.estimators_] + [self.polarity.intercept_])
-            blocks, start = [], 0
-            for name, transformer in self.features.transformer_list:
-                width = len(transformer.get_feature_names_out())
-                factor = (self.features.transformer_weights or {}).get(name, 1.0)
-                blocks.append(np.ascontiguousarray(coef[start:start + width] * factor))
-                start += width
-            held = self.__dict__["_scoring"] = (blocks, intercept)
-        return held
+                    if "_file" in self.__dict__:  # a copy of a model read from its file
+                        self.__dict__["_scoring"] = scorer_from_arrays(*self.__dict__["_file"])
+                    else:
+                        self.__dict__["_scoring"] = scorer_from_estimators(self.features, self.themes,
+                                                                           self.polarity)
+        return self.__dict__["_scoring"]
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_scoring", None)  # derived from the classifiers, rebuilt on first use
+        state.pop("_scoring", None)  # derived from the arrays or the classifiers, rebuilt on first use
         return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__dict__.setdefault("info", {})
+
+
+# Held while a model builds its scorer or estimators on first use (a notebook's threads may ask at once).
+_BUILDING = threading.RLock()
 
 
 def fit_model(texts: Sequence[str], Y: np.ndarray, polarity: Sequence[str], groups: Sequence[str],
@@ -338,21 +408,36 @@ def load_model(path: str | Path | None = None, trust_pickle: bool = False) -> Of
             )
     model = read_model(path, trust_pickle=trust_pickle)
     if pickled:
+        from .features import CharNgramTfidf
+
         for _, transformer in getattr(model.features, "transformer_list", []):
             # Before the character n-grams were scored word by word they were sublinear and l2-normed:
             # such a model would load and run, but its character scores would no longer be its own.
             if isinstance(transformer, CharNgramTfidf) and "sublinear_tf" in transformer.__dict__:
                 raise ModelError(f"{path}: made by an earlier ofsted-nlp whose character features differ; "
                                  "retrain it with `ofsted-nlp train`")
-    import sklearn
-
     trained = (card.get("versions") or {}).get("scikit-learn") or model.info.get("versions", {}).get("scikit-learn")
-    if trained and trained != sklearn.__version__:
+    running = _sklearn_version()
+    if trained and trained != running:
         warnings.warn(
-            f"model trained with scikit-learn {trained}, running {sklearn.__version__}; predictions may differ",
+            f"model trained with scikit-learn {trained}, running {running}; predictions may differ",
             UserWarning,
             stacklevel=2,
         )
     model.info["card"] = card
     model.info["path"] = str(path)
     return model
+
+
+def _sklearn_version() -> str:
+    """The installed scikit-learn's version, read from its metadata (importing it costs about a second)."""
+    import sys
+
+    if "sklearn" in sys.modules:
+        return str(sys.modules["sklearn"].__version__)
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scikit-learn")
+    except PackageNotFoundError:  # pragma: no cover - a dependency of the package
+        return "none"

@@ -153,19 +153,44 @@ def read_model(path: Path, trust_pickle: bool = False) -> OfstedModel:
         raise ModelError(f"{path}: model format version {header.get('format_version')!r}, but this ofsted-nlp "
                          f"reads version {FORMAT_VERSION}; retrain it with `ofsted-nlp train`")
     try:
-        model = _build(header, arrays)
-    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        vocabularies = _vocabularies(header, arrays)
+        thresholds = {str(k): float(v) for k, v in header["thresholds"].items()}
+        info = dict(header.get("info") or {})
+        info["versions"] = header.get("versions", {})
+        from .model import OfstedModel
+
+        return OfstedModel.from_file_arrays(header, arrays, vocabularies, thresholds, info)
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
         raise ModelError(f"{path}: damaged model file ({type(exc).__name__}: {exc})") from None
-    return model
 
 
-def _build(header: dict, arrays: dict[str, np.ndarray]) -> OfstedModel:
+def _vocabularies(header: dict, arrays: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
+    """Each n-gram block's vocabulary (n-gram -> column), checked against its idf weights."""
+    out = {}
+    for block in header["blocks"]:
+        name = str(block["name"])
+        if block["kind"] in ("words", "chars"):
+            grams = _lines(arrays[f"{name}.vocabulary"])
+            idf = arrays[f"{name}.idf"]
+            if len(idf) != len(grams):
+                raise ValueError(f"block {name}: {len(grams)} n-grams but {len(idf)} idf weights")
+            out[name] = {g: i for i, g in enumerate(grams)}
+    return out
+
+
+def build_estimators(header: dict, arrays: dict[str, np.ndarray], vocabularies: dict[str, dict[str, int]]
+                     ) -> dict[str, Any]:
+    """The scikit-learn estimators a model file describes: ``features``, ``themes`` and ``polarity``.
+
+    Built when first asked for (explain, retraining, scikit-learn's own
+    methods); tagging reads the arrays directly (:mod:`ofsted_nlp.linear`).
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion
     from sklearn.preprocessing import LabelBinarizer
 
     from .features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
-    from .model import OfstedModel, polarity_classifier, theme_classifier
+    from .model import polarity_classifier, theme_classifier
 
     transformers: list[tuple[str, Any]] = []
     weights: dict[str, float] = {}
@@ -177,12 +202,9 @@ def _build(header: dict, arrays: dict[str, np.ndarray]) -> OfstedModel:
         t: Any
         if kind in ("words", "chars"):
             t = WordNgramTfidf(**params) if kind == "words" else CharNgramTfidf(**params)
-            grams = _lines(arrays[f"{name}.vocabulary"])
-            t.vocabulary_ = {g: i for i, g in enumerate(grams)}
+            t.vocabulary_ = dict(vocabularies[name])
             t.idf_ = np.asarray(arrays[f"{name}.idf"], dtype=np.float64)
-            if len(t.idf_) != len(grams):
-                raise ValueError(f"block {name}: {len(grams)} n-grams but {len(t.idf_)} idf weights")
-            width += len(grams)
+            width += len(t.vocabulary_)
         elif kind == "codebook":
             t = CodebookFeatures(**params).fit(None)
             width += t.n_features_out_
@@ -212,8 +234,7 @@ def _build(header: dict, arrays: dict[str, np.ndarray]) -> OfstedModel:
     themes.n_features_in_ = width
     polarity = logistic(polarity_classifier(**info.get("polarity_params", {})), arrays["polarity.coef"],
                         arrays["polarity.intercept"], header["polarity_classes"])
-    info["versions"] = header.get("versions", {})
-    return OfstedModel(features, themes, {str(k): float(v) for k, v in header["thresholds"].items()}, polarity, info)
+    return {"features": features, "themes": themes, "polarity": polarity}
 
 
 def _read_pickle(path: Path) -> OfstedModel:

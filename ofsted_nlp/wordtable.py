@@ -24,11 +24,13 @@ from __future__ import annotations
 import functools
 import operator
 import threading
-from itertools import chain, count
-from typing import Callable, Iterable, TypeVar
+from itertools import chain, count, repeat
+from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 
 import numpy as np
-from scipy import sparse
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scipy import sparse
 
 __all__ = ["Words", "split_words", "WordTable", "INDEX", "LOCK"]
 
@@ -68,16 +70,20 @@ class WordIndex:
         self.words: list[str] = []
 
     def ids(self, flat: list[str]) -> np.ndarray:
-        new = set(flat).difference(self.numbers)
-        if new:
+        # one lookup per word; only the words not numbered yet are looked at again
+        ids = np.fromiter(map(self.numbers.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        unknown = np.flatnonzero(ids < 0).tolist()
+        if unknown:
+            new = {flat[i] for i in unknown}
             if len(self.words) + len(new) > self.limit:
                 self.numbers, self.words = {}, []
                 self.generation = next(_GENERATIONS)
-                new = set(flat)
+                new, unknown = set(flat), list(range(len(flat)))
             for w in sorted(new):  # sorted: the numbering does not depend on set order
                 self.numbers[w] = len(self.words)
                 self.words.append(w)
-        return np.fromiter(map(self.numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
+            ids[unknown] = [self.numbers[flat[i]] for i in unknown]
+        return ids
 
 
 INDEX = WordIndex()
@@ -110,12 +116,28 @@ class Words:
         """For each word in ``flat``, the index of its sentence."""
         return np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
 
+    def sum_rows(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each sentence's sum of its words' ``rows`` (a table's rows, read at each word's row ``ids``)."""
+        return segment_sums(np.take(rows, ids, axis=0), self.lengths)
+
     def bag(self, ids: np.ndarray, n_columns: int) -> sparse.csr_matrix:
         """(sentence x table row) counts of the words, given each word's row ``ids``."""
+        from scipy import sparse
+
         return sparse.csr_matrix(
             (np.ones(len(ids), dtype=np.float64), (self.sentence_of_word(), ids)),
             shape=(self.n_sentences, n_columns),
         )
+
+
+def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Sums of consecutive runs of ``values``' rows, ``lengths[i]`` rows for run ``i`` (0 for an empty run)."""
+    out = np.zeros((len(lengths),) + values.shape[1:], dtype=values.dtype)
+    nonempty = lengths > 0
+    if len(values):
+        starts = np.cumsum(lengths) - lengths
+        out[nonempty] = np.add.reduceat(values, starts[nonempty], axis=0)
+    return out
 
 
 _LAST: list = [None, None]  # the last batch split, and its words

@@ -1,0 +1,143 @@
+"""The tagger without scikit-learn (ofsted_nlp.linear): the same numbers as scikit-learn's estimators, and
+a `tag` that never imports scikit-learn, scipy or pandas."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import REPO, SEEDS
+from ofsted_nlp.schema import POLARITIES, THEMES
+
+
+def _sklearn_tags(model, texts):
+    """Probabilities and decisions the scikit-learn way: features.transform, then predict_proba."""
+    X = model.features.transform(texts)
+    P = model.themes.predict_proba(X)
+    Q = model.polarity.predict_proba(X)
+    thresholds = np.array([model.thresholds[t] for t in THEMES])
+    themes = [tuple(t for t, on in zip(THEMES, row) if on) for row in P >= thresholds]
+    classes = [str(c) for c in model.polarity.classes_]
+    polarity = [str(c) for c in model.polarity.predict(X)]
+    return P, Q[:, [classes.index(p) for p in POLARITIES]], themes, polarity
+
+
+def _assert_same(model, texts):
+    tags = model.tag(texts)  # the numpy path: the model's estimators are not used
+    P, Q, themes, polarity = _sklearn_tags(model, texts)
+    assert np.allclose(tags.theme_proba, P, rtol=0, atol=1e-12)
+    assert np.allclose(tags.polarity_proba, Q, rtol=0, atol=1e-12)
+    assert tags.themes == themes
+    assert tags.polarity == polarity
+
+
+def _seed_and_unseen_sentences() -> list[str]:
+    from ofsted_nlp import read_letter
+
+    texts = [f.text for path in sorted(SEEDS.glob("*.txt")) for f in read_letter(path).findings]
+    with open(REPO / "tests" / "fixtures" / "unseen_sentences.csv", encoding="utf-8") as fh:
+        texts += [row["text"] for row in csv.DictReader(fh)]
+    # edges: empty, no known word, a repeated n-gram, punctuation only, very long
+    texts += ["", "zebra quokka", "delay delay delay in the the the plans plans", "...", "Supervision. " * 200]
+    return texts
+
+
+def test_a_model_file_is_scored_without_its_estimators():
+    """Loaded from its file, a model tags without building its scikit-learn estimators."""
+    from ofsted_nlp import load_model
+
+    model = load_model()
+    model.tag(["Supervision is regular and reflective."])
+    assert not {"features", "themes", "polarity"} & set(vars(model))
+
+
+def test_numpy_path_equals_sklearn_on_seed_findings_and_unseen_sentences(shipped_model):
+    texts = _seed_and_unseen_sentences()
+    assert len(texts) > 200
+    _assert_same(shipped_model, texts)
+
+
+def test_numpy_path_equals_sklearn_for_a_trained_model_and_its_saved_copy(tmp_path):
+    """A model fitted in this process (scored from its estimators) and the same model read back from its
+    file (scored from the arrays) give scikit-learn's numbers."""
+    from ofsted_nlp.labels import load_seed_labels
+    from ofsted_nlp.model import fit_model, load_model, save_model
+
+    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
+    seeds = [x.text for x in labels]
+    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
+    fitted = fit_model(seeds, Y, [x.polarity for x in labels], [x.document[:3] for x in labels],
+                       feature_params={"codebook_weight": 2.0})
+    texts = [t for t in _seed_and_unseen_sentences() if t not in set(seeds)]
+    _assert_same(fitted, texts)
+    save_model(fitted, tmp_path / "m.npz", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded = load_model(tmp_path / "m.npz")
+    _assert_same(loaded, texts)
+    assert np.array_equal(loaded.probabilities(texts)[0], loaded.probabilities(list(reversed(texts)))[0][::-1])
+
+
+def test_eight_threads_tag_a_loaded_model_as_one_does(shipped_model):
+    """The numpy path's word tables are built and shared by threads: 8 threads give one thread's results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ofsted_nlp import wordtable
+
+    texts = _seed_and_unseen_sentences()
+    batches = [texts[i::7] for i in range(7)] + [texts[i::3] for i in range(3)]
+    expected = [shipped_model.probabilities(b) for b in batches]
+    for limit in (500_000, 300):
+        fresh = copy.deepcopy(shipped_model)  # no tables yet: the threads build them
+        assert "_scoring" not in vars(fresh)
+        saved = wordtable.INDEX.limit
+        wordtable.INDEX.__init__(limit=limit)  # with 300 words, new generations all the time
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                got = list(pool.map(fresh.probabilities, batches * 3))
+        finally:
+            wordtable.INDEX.__init__(limit=saved)
+        for (P, Q), (P2, Q2) in zip(expected * 3, got):
+            assert np.abs(P - P2).max() < 1e-12 and np.abs(Q - Q2).max() < 1e-12
+
+
+def test_tag_imports_no_sklearn_scipy_or_pandas(tmp_path):
+    """`ofsted-nlp tag` (and load_model + tag in a notebook) import neither scikit-learn, scipy nor pandas:
+    about a second of CPU at every start (scipy.sparse alone 0.12 s)."""
+    letter = next(SEEDS.glob("003_*.txt"))
+    out = tmp_path / "t.csv"
+    code = (
+        "import sys\n"
+        "from ofsted_nlp.cli import app\n"
+        f"sys.argv = ['ofsted-nlp', 'tag', {str(letter)!r}, '-o', {str(out)!r}]\n"
+        "try:\n"
+        "    app(prog_name='ofsted-nlp')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "from ofsted_nlp import load_model\n"
+        "load_model().tag(['Supervision is regular.'])\n"
+        "print('loaded:' + ','.join(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "loaded:"
+    with open(out, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) > 20 and all(r["polarity"] in POLARITIES for r in rows)
+
+
+@pytest.mark.slow
+def test_numpy_path_equals_sklearn_on_corpus_findings(shipped_model, corpus_letters):
+    """A few thousand corpus findings, spread over the corpus (every 25th finding)."""
+    from ofsted_nlp import Letter
+
+    texts = [f.text for doc in corpus_letters.values() if isinstance(doc, Letter) for f in doc.findings][::25]
+    assert len(texts) > 2000
+    for i in range(0, len(texts), 1000):
+        _assert_same(shipped_model, texts[i:i + 1000])
