@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 def _fmt(x) -> str:
+    if x is None:
+        return "-"
     return f"{x:.3f}" if isinstance(x, float) else str(x)
 
 

@@ -189,6 +189,39 @@ def choose_weight(train: TrainingData, soft: tuple[list[str], np.ndarray, list[s
     return best, {str(w): r for w, r in results.items()}
 
 
+NAMES = {
+    "keywords": "keyword tagger",
+    "shipped": "gold labels only (the configuration before distillation)",
+    "pol-unweighted": "gold labels only, polarity without class weights",
+    "student": "this model: gold labels and the teacher's soft labels",
+    "accurate": "the accurate model (teacher, int8 ONNX)",
+}
+
+
+def write_into_card(card_path: Path, results: dict, variants: list[str], authorities: int, argv: str) -> None:
+    """Put the random-drawn held-out scores into a model card (JSON) and render its markdown again."""
+    from ofsted_nlp.card import render_markdown
+
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    systems = {}
+    for v in variants:
+        r = results.get(v, {}).get("random")
+        if r is None or v.startswith(("soft-", "pol-C")) or v == "pol-balanced":
+            continue
+        systems[NAMES.get(v, v)] = {"theme_macro_f1": r["theme_macro_f1"] if r["theme_macro_f1"] else None,
+                                    "polarity_macro_f1": r["polarity_macro_f1"],
+                                    "polarity_accuracy": r["polarity_accuracy"],
+                                    "neutral_f1": r["per_polarity"]["neutral"]["f1"]}
+    sentences = next(iter(results[v]["random"]["sentences"] for v in variants if v in results))
+    card["heldout"] = {"authorities": authorities, "sentences": sentences,
+                       "command": f"python scripts/heldout_eval.py {argv}", "systems": systems}
+    tmp = card_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(card_path)
+    card_path.with_suffix(".md").write_text(render_markdown(card), encoding="utf-8")
+    log(f"held-out scores written into {card_path}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path("/work/heldout/trainingdata.pkl"))
@@ -203,6 +236,9 @@ def main() -> int:
     ap.add_argument("--accurate", type=Path, default=None,
                     help="an accurate-model folder (scripts/export_accurate.py) of a teacher that never saw the "
                          "held-out labels: enables the 'accurate' variant")
+    ap.add_argument("--card", type=Path, default=None,
+                    help="write the random-drawn scores of the variants run into this model card (its .json; the "
+                         ".md beside it is rendered again)")
     args = ap.parse_args()
 
     data = load(args.cache)
@@ -284,6 +320,8 @@ def main() -> int:
         r = results[variant]["random"]
         log(f"{variant}: random-drawn polarity acc {r['polarity_accuracy']:.3f} macro-F1 {r['polarity_macro_f1']:.3f}"
             f" theme macro-F1 {r['theme_macro_f1']:.3f}")
+    if args.card:
+        write_into_card(args.card, results, wanted, len(set(test.groups)), " ".join(sys.argv[1:]))
     print(f"{'variant':16} {'subset':16} {'n':>5} {'pol acc':>8} {'pol F1':>8} {'neutral':>8} {'theme F1':>9}")
     for variant in wanted:
         for name, s in results.get(variant, {}).items():
