@@ -163,6 +163,16 @@ def test_shipped_model_card_is_complete(shipped_model):
     assert set(card["evaluation"]["systems"]) == {"model", "keywords", "majority"}
 
 
+def test_the_shipped_model_is_the_student_of_the_committed_soft_labels(shipped_model):
+    """The card names the soft-label file it learnt from; that file is the one in the repository."""
+    from ofsted_nlp.dataset import SOFT_LABELS
+    from ofsted_nlp.model import sha256_of
+
+    soft = shipped_model.info["card"]["soft_labels"]
+    assert soft["sha256"] == sha256_of(SOFT_LABELS)
+    assert soft["unattached"] == 0 and soft["sentences"] > 100_000 and soft["weight"] > 0
+
+
 @pytest.mark.filterwarnings("ignore:Label not .* is present in all training examples")  # a theme absent from a fold
 def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data):
     from ofsted_nlp.dataset import TrainingData

@@ -206,3 +206,17 @@ def test_theme_thresholds_are_chosen_for_f1_on_validation_labels():
     t = choose_thresholds(Y, probs)
     assert 0.15 < t[0] <= 0.2
     assert t[1] == pytest.approx(0.5)  # ties are broken towards 0.5
+
+
+def test_the_committed_soft_labels_reattach_to_the_corpus_with_none_unattached(corpus_letters):
+    """data/soft/teacher_soft.csv.gz (what the shipped model learnt from): every row finds its sentence."""
+    from ofsted_nlp.dataset import SOFT_LABELS
+    from ofsted_nlp.labels import fingerprint
+
+    rows = read_soft_labels(SOFT_LABELS)
+    assert len(rows) > 100_000
+    findings = {doc: {fingerprint(f.text) for f in letter.findings}
+                for doc, letter in corpus_letters.items() if not isinstance(letter, Exception)}
+    unattached = [r for r in rows if r.fingerprint not in findings.get(r.document, ())]
+    assert unattached == []
+    assert {r.document for r in rows} == set(findings)  # every readable corpus document was scored
