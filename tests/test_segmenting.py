@@ -128,6 +128,14 @@ def test_split_sentences_matches_stock_on_every_corpus_block(corpus_letters, sto
         # a row of a judgement table with no grade given (the grades are the ones headings carry)
         ("The experiences and progress of care leavers Not judged", False),
         ("Leaders have not judged the impact of the new model well.", True),
+        # the area statistics' bare figures: digits and words found before the case-insensitive pattern runs
+        ("In primary schools is 14.9% (the national proportion is 15.6%).", False),
+        ("In primary schools is \u0661\u0664.\u0669% (the national proportion is \u0661\u0665.\u0666%).", False),
+        ("FEWER THAN FIVE live outside the local authority area.", False),
+        ("None live outside the local authority area.", False),
+        ("Fewer than f\u0130ve live outs\u0130de the local authority area.", False),
+        ("Fewer than five live outside the local authority area, which is too many.", True),
+        ("Children and young people from minority ethnic groups account for 12% of all children.", False),
     ],
 )
 def test_is_finding_text_guards_do_not_change_the_rules(sentence, finding):
