@@ -204,8 +204,8 @@ def _read_regular_file(p: Path, lim: Limits) -> bytes:
 def _check_chars(p: Path, pages: list[list[str]], lim: Limits) -> None:
     """Refuse a document over the character limit, counted as the cleaner will see it (NFKC can
     lengthen text: one ligature character becomes up to 18), and make sure spaCy takes what is allowed."""
-    n = sum(len(line) + 1 for page in pages for line in page)
-    if n > lim.chars or not all(line.isascii() for page in pages for line in page):
+    n = sum(sum(map(len, page)) + len(page) for page in pages)  # each line and its newline
+    if n > lim.chars or not all(all(map(str.isascii, page)) for page in pages):
         n = sum(len(unicodedata.normalize("NFKC", "\n".join(page))) + 1 for page in pages)
     if n > lim.chars:
         raise OfstedReadError(p, _over("character", f"{n:,} characters", f"{lim.chars:,}", "chars"))
@@ -286,7 +286,7 @@ def _pdf_pages(p: Path, data: bytes, lim: Limits) -> tuple[list[list[str]], dt.d
                 raise OfstedReadError(p, _over("character", f"more than {lim.chars:,} characters by page {i + 1}",
                                                f"{lim.chars:,}", "chars"))
             pages.append(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-        return pages, _pdf_date(pdf.get_metadata_dict().get("CreationDate", ""))
+        return pages, _pdf_date(pdf.get_metadata_value("CreationDate"))  # "" where there is none
     finally:
         pdf.close()
 
