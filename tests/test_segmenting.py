@@ -79,6 +79,28 @@ def test_token_starts_match_stock_on_tricky_and_random_text(stock):
         assert c_starts == [doc[i].idx for i in expected], text
 
 
+def test_text_starts_in_one_doc_match_a_doc_per_text(stock):
+    """Texts tokenized in one joined doc start their sentences where each text's own doc does, whatever
+    whitespace a text begins or ends with (it meets the separator between texts)."""
+    rng = random.Random(5)
+    spaces = ["", "", " ", "  ", "\n", "\t", " \n ", "\n\n"]
+    texts = [rng.choice(spaces) + t + rng.choice(spaces) for t in TRICKY + _random_texts(3000, seed=13)]
+    texts += [" . Leading", ". ", "\n.", "a.\n\n", "\n\nB. c", "!", " ", ""]
+    ours = nlp().get_pipe("ofsted_sentencizer")
+    _, own_docs = ours.token_starts([nlp().make_doc(t) for t in texts])
+    joined = ours.text_starts(nlp().tokenizer, texts)
+    for text, expected, got in zip(texts, own_docs, joined):
+        if not text.strip():
+            assert got == [], repr(text)
+            continue
+        # the first start: the text's start, or where its first non-space token stands (the spaces it
+        # begins with may have joined the separator's); split_sentences reads it as the text's start
+        assert got[1:] == expected[1:] and got[0] in (0, len(text) - len(text.lstrip())), repr(text)
+    assert ours.text_starts(nlp().tokenizer, []) == []
+    through = _through_spacy(texts)
+    assert split_sentences(through) == _stock_split(stock, through)
+
+
 def test_pipeline_sets_the_same_sentences_as_stock(stock):
     texts = TRICKY + _random_texts(500, seed=11)
     for text, doc in zip(texts, nlp().pipe(texts, batch_size=64)):
