@@ -99,11 +99,17 @@ _ESCAPE_SEQ_RE = re.compile(
 )
 
 
+# _CONTROL_RE's characters in two classes: searching for the first (all below U+0100) is three
+# times faster than for the whole class, and only text with a character above U+007F needs the second.
+_CONTROL_LATIN1_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI_RE = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
 def strip_controls(text: str) -> str:
     """``text`` without terminal escape sequences and control characters other than tab, newline and
     carriage return."""
-    if not _CONTROL_RE.search(text):
-        return text
+    if not _CONTROL_LATIN1_RE.search(text) and (text.isascii() or not _BIDI_RE.search(text)):
+        return text  # (no character of _CONTROL_RE)
     return _CONTROL_RE.sub("", _ESCAPE_SEQ_RE.sub("", text))
 
 

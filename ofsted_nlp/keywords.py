@@ -113,13 +113,43 @@ def _first_chars(pattern: str) -> str | None:
     return "".join(sorted(chars))
 
 
-def _compile(pattern: str, flags: int = 0) -> re.Pattern:
-    """``re.compile``, with a lookahead for the characters a match can start with when they are known.
+def _word_start(alt: str) -> str | None:
+    """``alt`` (a pattern with no top-level ``|``) with its leading ``\\b`` moved after the letter it stands
+    before, or ``alt`` itself if it starts with a plain letter; None where neither is plain to see.
 
-    The lookahead changes no match (every match starts with one of those
-    characters) but lets the engine skip the other positions about twice as
-    fast as it tries all the alternatives there.
+    ``\\bc`` with ``c`` a word character is ``c`` preceded by no word character,
+    which is ``c(?<!\\w.)``: the same matches, but the alternative starts with a literal.
     """
+    def plain_start(text: str) -> bool:  # a literal first character, not made optional by a quantifier
+        return bool(re.match(r"[a-z0-9_' ]", text)) and text[1:2] not in ("?", "*", "+", "{")
+
+    if not alt.startswith("\\b"):
+        return alt if plain_start(alt) else None
+    rest = alt[2:]
+    if re.match(r"[a-z0-9_]", rest) and plain_start(rest):
+        return rest[0] + r"(?<!\w.)" + rest[1:]
+    return None
+
+
+def _compile(pattern: str, flags: int = 0) -> re.Pattern:
+    """``re.compile``, written so that the engine can skip positions where no match starts.
+
+    Where every alternative can be made to start with a literal (see
+    :func:`_word_start`), the engine tries only the alternatives whose first
+    letter stands at a position, and finds those positions itself: the theme
+    patterns run 1.4-2.5 times faster on the corpus's findings (timeliness 2.01
+    -> 0.79 s over all 116,689), the matches the same. Otherwise a lookahead for
+    the characters a match can start with: it changes no match but lets the
+    engine skip the other positions about twice as fast as it tries all the
+    alternatives there. (The polarity cues, one ``\\b(...)`` group of words, keep
+    the lookahead: written as above inside the group they ran 1.2-2.5 times
+    slower; so do case-insensitive patterns: the engine's quick test of an
+    alternative's first letter is for exact case.)
+    """
+    if not flags:
+        alts = [_word_start(a) for a in _top_level_alternatives(pattern)]
+        if all(a is not None for a in alts):
+            return re.compile("|".join(alts))  # type: ignore[arg-type]
     first = _first_chars(pattern)
     if first:
         pattern = "(?=[" + re.escape(first) + "])(?:" + pattern + ")"

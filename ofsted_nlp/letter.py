@@ -323,7 +323,9 @@ def _findings(body: list[Block], grades: dict[str, str] | None) -> tuple[list[Se
     findings: list[Finding] = []
     seen: set[str] = set()
     for unit, sents in zip(units, split_sentences(u.text for u in units)):
-        pieces = [piece for sent in _rejoin_open_brackets(sents) for piece in split_long(sent) if is_finding_text(piece)]
+        if "(" in unit.text:  # the sentences are pieces of the unit's text: without "(", none ends in one
+            sents = _rejoin_open_brackets(sents)
+        pieces = [piece for sent in sents for piece in split_long(sent) if is_finding_text(piece)]
         for k, piece in enumerate(pieces):
             key = normalise(piece)
             if key in seen:

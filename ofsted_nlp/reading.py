@@ -26,8 +26,17 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import OfstedReadError
+
+try:  # ISA-L's inflate: the same bytes as zlib's in ~55% of the CPU (the corpus's 14,098 streams: 1.25 -> 0.69 s)
+    from isal import isal_zlib
+
+    _inflater: Any = isal_zlib
+except ImportError:  # pragma: no cover - a dependency; zlib does the same work where it is missing
+    _inflater = zlib
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error, _inflater.error)
 
 # Fewer non-blank characters than this over the whole document means the PDF
 # has no usable text layer (a scan) or the text file is effectively empty.
@@ -204,8 +213,8 @@ def _read_regular_file(p: Path, lim: Limits) -> bytes:
 def _check_chars(p: Path, pages: list[list[str]], lim: Limits) -> None:
     """Refuse a document over the character limit, counted as the cleaner will see it (NFKC can
     lengthen text: one ligature character becomes up to 18), and make sure spaCy takes what is allowed."""
-    n = sum(len(line) + 1 for page in pages for line in page)
-    if n > lim.chars or not all(line.isascii() for page in pages for line in page):
+    n = sum(sum(map(len, page)) + len(page) for page in pages)  # each line and its newline
+    if n > lim.chars or not all(all(map(str.isascii, page)) for page in pages):
         n = sum(len(unicodedata.normalize("NFKC", "\n".join(page))) + 1 for page in pages)
     if n > lim.chars:
         raise OfstedReadError(p, _over("character", f"{n:,} characters", f"{lim.chars:,}", "chars"))
@@ -286,7 +295,7 @@ def _pdf_pages(p: Path, data: bytes, lim: Limits) -> tuple[list[list[str]], dt.d
                 raise OfstedReadError(p, _over("character", f"more than {lim.chars:,} characters by page {i + 1}",
                                                f"{lim.chars:,}", "chars"))
             pages.append(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-        return pages, _pdf_date(pdf.get_metadata_dict().get("CreationDate", ""))
+        return pages, _pdf_date(pdf.get_metadata_value("CreationDate"))  # "" where there is none
     finally:
         pdf.close()
 
@@ -396,7 +405,7 @@ def _decoded_size(raw: bytes, filters: list[bytes], room: int) -> int | None:
 
 def _inflated_count(buf: bytes, room: int) -> int | None:
     """Bytes that ``buf`` inflates to, counted a MB at a time without keeping them; None past ``room``."""
-    d = zlib.decompressobj()
+    d = _inflater.decompressobj()
     n = 0
     try:
         out = d.decompress(buf, 1 << 20)
@@ -407,16 +416,16 @@ def _inflated_count(buf: bytes, room: int) -> int | None:
             if d.eof or not d.unconsumed_tail or not out:
                 break
             out = d.decompress(d.unconsumed_tail, 1 << 20)
-    except zlib.error:
+    except _INFLATE_ERRORS:
         return max(n, len(buf))
     return n
 
 
 def _inflate(buf: bytes, room: int) -> bytes | None:
-    d = zlib.decompressobj()
+    d = _inflater.decompressobj()
     try:
         out = d.decompress(buf, room + 1)
-    except zlib.error:
+    except _INFLATE_ERRORS:
         return buf
     return None if len(out) > room else out
 

@@ -204,6 +204,23 @@ def test_decompression_bomb_is_over_the_size_limit(tmp_path):
     assert "\n" not in message
 
 
+def test_isal_inflate_counts_as_zlib_does(monkeypatch):
+    """The reader inflates with ISA-L where it is installed: the size it counts for each stream, and whether
+    the stream passes the limit, are zlib's, on whole, truncated, corrupt and oversized streams."""
+    from ofsted_nlp import reading
+
+    isal_zlib = pytest.importorskip("isal.isal_zlib")
+    assert reading._inflater is isal_zlib
+    whole = zlib.compress(os.urandom(3000) + b"0 0 m 1 1 l S\n" * 300_000)  # 4.2 MB out: several 1 MB pieces
+    cases = [whole, whole[: len(whole) // 2], whole[:-1] + bytes([whole[-1] ^ 1]),
+             whole[:40] + b"\xff" * 40 + whole[80:], b"not a zlib stream", b"", zlib.compress(b"")]
+    rooms = [10, 2**20, 3 * 2**20, 16 * 2**20]
+    ours = [(reading._inflated_count(buf, room), reading._inflate(buf, room)) for buf in cases for room in rooms]
+    monkeypatch.setattr(reading, "_inflater", zlib)
+    assert ours == [(reading._inflated_count(buf, room), reading._inflate(buf, room)) for buf in cases for room in rooms]
+    assert ours[3][0] == len(zlib.decompress(whole)) and ours[0][0] is None
+
+
 def test_control_characters_are_stripped_from_text(tmp_path):
     """Item 6: escape sequences in a document never reach a finding, the title or any printed field."""
     text = seed("003").read_text(encoding="utf-8").replace("Since the last", ESCAPES + "Since the last\x07")

@@ -108,3 +108,29 @@ def test_start_character_lookahead_changes_no_match():
             assert keywords._COMPILED[theme].findall(low) == plain.findall(low), (theme, text)
     assert keywords._first_chars(r"\b(ab|cd)e?|\bxy") == "acx"
     assert keywords._first_chars(r"(ab)?c") is None  # an optional start: no lookahead
+
+
+def test_word_boundary_moved_after_the_first_letter_changes_no_match():
+    """The theme patterns, each alternative's leading \\b written after its first letter, find what the
+    plain patterns find, where they find it: on random runs of their words, parts of words, other word
+    characters (an underscore, a digit, "é", "ſ") and separators."""
+    import random
+    import re
+
+    assert keywords._word_start(r"\bdelay(s|ed)?\b") == r"d(?<!\w.)elay(s|ed)?\b"
+    assert keywords._word_start("too long") == "too long"
+    assert keywords._word_start(r"\bs?peed") is None and keywords._word_start(r"\b(ab|cd)") is None
+    assert keywords._word_start(r"\b'tis") is None and keywords._word_start(r"(ab)?c") is None
+    assert "(?<!" in keywords._COMPILED["timeliness"].pattern  # the theme patterns are written so
+    rng = random.Random(3)
+    words = ["delay", "timely", "in a timely", "too late", "late", "relate", "weekend", "caf", "tac", "edt",
+             "supervision", "supervision order", "step up", "stepping-down", "speedy", "overdue", "criteria",
+             "eligible", "escalate", "case load", "early help", "team around the child", "drift", "pace", "_",
+             "2", "é", "ſ", "\n", " ", ".", "-", "'", "\u2019"]
+    texts = ["".join(rng.choice(words) + rng.choice(["", "", " ", "\n"]) for _ in range(rng.randint(1, 15)))
+             for _ in range(3000)]
+    for theme, pattern in keywords.THEME_PATTERNS.items():
+        plain = re.compile(pattern.lower())
+        ours = keywords._COMPILED[theme]
+        for text in texts:
+            assert [m.span() for m in ours.finditer(text)] == [m.span() for m in plain.finditer(text)], (theme, text)

@@ -62,6 +62,23 @@ def test_fingerprint_ignores_case_punctuation_and_spacing():
     assert fingerprint("Caseloads are high.") != fingerprint("Caseloads are low.")
 
 
+def test_normalise_is_the_runs_of_letters_and_digits_of_the_lower_cased_text():
+    """The ASCII fast path (translate and split) and the regex agree: on every ASCII character, and on
+    every code point (lower() can make ASCII letters of others: the Kelvin sign is a "k")."""
+    import re
+    import sys
+
+    def by_regex(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+    ascii_text = "".join(map(chr, range(128)))
+    assert normalise(ascii_text + "Care LEAVERS" + ascii_text) == by_regex(ascii_text + "Care LEAVERS" + ascii_text)
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+    chunks = [every[i : i + 40] for i in range(0, len(every), 40)]
+    assert [normalise(c) for c in chunks] == [by_regex(c) for c in chunks]
+    assert normalise("\u212aids\u2019 plans\tare\x1fGOOD") == "kids plans are good"
+
+
 def test_attach_prefers_the_occurrence_nearest_its_position():
     sents = ["A system is in place.", "Other.", "Another.", "A system is in place."]
     lab = Label("d", ("caf",), "positive", fingerprint=fingerprint("A system is in place."), position=3)

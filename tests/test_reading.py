@@ -214,6 +214,20 @@ def test_sentence_end_test_matches_the_regex():
         assert cleaning._ends_sentence(text) == bool(cleaning._TERMINAL_RE.search(text)), repr(text)
 
 
+def test_control_character_guard_finds_every_control_character():
+    """strip_controls' two cheap classes together find what _CONTROL_RE finds, on every code point."""
+    import sys
+
+    from ofsted_nlp import cleaning
+
+    for c in map(chr, range(sys.maxunicode + 1)):
+        for text in (f"ab{c}cd", f"caf\u00e9 {c}", c):
+            expected = cleaning._CONTROL_RE.sub("", cleaning._ESCAPE_SEQ_RE.sub("", text)) \
+                if cleaning._CONTROL_RE.search(text) else text
+            assert cleaning.strip_controls(text) == expected, hex(ord(c))
+    assert cleaning.strip_controls("plans\u202e are good\x1b[2J") == "plans are good"
+
+
 def test_vocabulary_lookup_matches_the_word_set():
     from ofsted_nlp import cleaning
 

@@ -79,6 +79,28 @@ def test_token_starts_match_stock_on_tricky_and_random_text(stock):
         assert c_starts == [doc[i].idx for i in expected], text
 
 
+def test_text_starts_in_one_doc_match_a_doc_per_text(stock):
+    """Texts tokenized in one joined doc start their sentences where each text's own doc does, whatever
+    whitespace a text begins or ends with (it meets the separator between texts)."""
+    rng = random.Random(5)
+    spaces = ["", "", " ", "  ", "\n", "\t", " \n ", "\n\n"]
+    texts = [rng.choice(spaces) + t + rng.choice(spaces) for t in TRICKY + _random_texts(3000, seed=13)]
+    texts += [" . Leading", ". ", "\n.", "a.\n\n", "\n\nB. c", "!", " ", ""]
+    ours = nlp().get_pipe("ofsted_sentencizer")
+    _, own_docs = ours.token_starts([nlp().make_doc(t) for t in texts])
+    joined = ours.text_starts(nlp().tokenizer, texts)
+    for text, expected, got in zip(texts, own_docs, joined):
+        if not text.strip():
+            assert got == [], repr(text)
+            continue
+        # the first start: the text's start, or where its first non-space token stands (the spaces it
+        # begins with may have joined the separator's); split_sentences reads it as the text's start
+        assert got[1:] == expected[1:] and got[0] in (0, len(text) - len(text.lstrip())), repr(text)
+    assert ours.text_starts(nlp().tokenizer, []) == []
+    through = _through_spacy(texts)
+    assert split_sentences(through) == _stock_split(stock, through)
+
+
 def test_pipeline_sets_the_same_sentences_as_stock(stock):
     texts = TRICKY + _random_texts(500, seed=11)
     for text, doc in zip(texts, nlp().pipe(texts, batch_size=64)):
@@ -128,6 +150,14 @@ def test_split_sentences_matches_stock_on_every_corpus_block(corpus_letters, sto
         # a row of a judgement table with no grade given (the grades are the ones headings carry)
         ("The experiences and progress of care leavers Not judged", False),
         ("Leaders have not judged the impact of the new model well.", True),
+        # the area statistics' bare figures: digits and words found before the case-insensitive pattern runs
+        ("In primary schools is 14.9% (the national proportion is 15.6%).", False),
+        ("In primary schools is \u0661\u0664.\u0669% (the national proportion is \u0661\u0665.\u0666%).", False),
+        ("FEWER THAN FIVE live outside the local authority area.", False),
+        ("None live outside the local authority area.", False),
+        ("Fewer than f\u0130ve live outs\u0130de the local authority area.", False),
+        ("Fewer than five live outside the local authority area, which is too many.", True),
+        ("Children and young people from minority ethnic groups account for 12% of all children.", False),
     ],
 )
 def test_is_finding_text_guards_do_not_change_the_rules(sentence, finding):
