@@ -759,9 +759,13 @@ def _signal_run(tmp_path: Path, many_letters: Path, signum: int, when: float | s
     out = tmp_path / "out"
     out.mkdir()
     (out / "findings.csv").write_text("earlier output\n")
+    # Start the command as a terminal would, with hang-ups not ignored: under nohup (which ofsted-nlp rightly
+    # obeys) the test process ignores SIGHUP and its children would inherit that.
+    hangup = signal.signal(signal.SIGHUP, signal.SIG_DFL)
     proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli", "tag", str(many_letters), "--jobs", "2",
                              "-o", str(out / "findings.csv")], cwd=out, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
+    signal.signal(signal.SIGHUP, hangup)
     if when == "workers":
         deadline = time.monotonic() + 120
         while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
