@@ -23,7 +23,7 @@ import multiprocessing
 import os
 import signal
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,7 +305,12 @@ def _forked_results(paths: list[str], model: Tagger | None, jobs: int, compact: 
             try:
                 pool = ProcessPoolExecutor(max_workers=1 if isolating else min(jobs, len(queue)),
                                            mp_context=context, initializer=_worker_init)
-                futures = [(chunk, pool.submit(_worker_chunk, chunk, compact)) for chunk in queue]
+                futures: list[tuple[list[str], Future | None]] = []
+                for chunk in queue:
+                    try:
+                        futures.append((chunk, pool.submit(_worker_chunk, chunk, compact)))
+                    except BrokenProcessPool:  # a worker died while documents were still being handed out
+                        futures.append((chunk, None))
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             done = False
@@ -313,6 +318,10 @@ def _forked_results(paths: list[str], model: Tagger | None, jobs: int, compact: 
                 queue = []
                 for i, (chunk, future) in enumerate(futures):
                     try:
+                        if future is None:  # never handed out: the pool broke before; blame none, read again
+                            queue = [[p] for c, _ in futures[i:] for p in c]
+                            isolating = True
+                            break
                         results = future.result()
                     except BrokenProcessPool:
                         rest = futures[i:]
