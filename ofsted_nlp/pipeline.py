@@ -350,6 +350,18 @@ def _prepare_fork() -> None:
     nlp()
 
 
+# Set once workers were ended rather than let finish. A worker ended while sending its result leaves half a
+# message in the pool's result pipe; the pool's manager thread then waits for the rest for ever, and the
+# interpreter's exit, which joins that thread, with it. The CLI then ends its process with os._exit
+# (:func:`ended_workers`), its outputs already in place or removed.
+_ENDED_WORKERS = [False]
+
+
+def ended_workers() -> bool:
+    """Whether this process ended worker processes early (an interruption, or a worker's death)."""
+    return _ENDED_WORKERS[0]
+
+
 def _shutdown(pool: ProcessPoolExecutor, graceful: bool = False) -> None:
     """Stop the pool and wait for its processes to be gone (none outlives the call).
 
@@ -360,6 +372,7 @@ def _shutdown(pool: ProcessPoolExecutor, graceful: bool = False) -> None:
     if graceful:
         pool.shutdown(wait=True)
         return
+    _ENDED_WORKERS[0] = True
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
