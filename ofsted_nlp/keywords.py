@@ -244,29 +244,40 @@ def keyword_polarity(text: str) -> str:
 
 # Verbs in their plain present form, common in these letters ("Social workers
 # receive ..."), which the suffix test above cannot see.
-_PLAIN_VERBS = _compile(
+_PLAIN_VERBS_SOURCE = (
     r"(?<!to )\b(receive|have|provide|ensure|know|feel|make|take|need|benefit|show|help|support|work|understand|"
     r"remain|continue|lack|vary|meet|include|mean|reflect|contribute|lead|result|use|see|give|get|"
     r"demonstrate|promote|enable|allow|require|identify|offer|find|experience|face|live|wait|seek|keep|"
     r"attend|report|tell|say|value|recognise|acknowledge|develop|improve|prevent|reduce|increase|inform|"
     r"focus|hold|visit|manage|respond|protect|act|plan|operate|carry|deliver|engage|monitor|review|"
-    r"record|consider|agree|apply|follow|set|build|listen|talk|speak|stay|move|go|come|become|appear)\b",
-    re.I,
+    r"record|consider|agree|apply|follow|set|build|listen|talk|speak|stay|move|go|come|become|appear)\b"
 )
-
-
-_AUXILIARY = _compile(
+_AUXILIARY_SOURCE = (
     r"\b(" + "|".join(AUXILIARY_WORDS) + r"|isn't|aren't)\b"
-    r"|\b(it|this|that|which|who|they|he|she)\s+\w+(s|ed)\b",
-    re.I,
+    r"|\b(it|this|that|which|who|they|he|she)\s+\w+(s|ed)\b"
 )
+_PLAIN_VERBS = _compile(_PLAIN_VERBS_SOURCE, re.I)
+_AUXILIARY = _compile(_AUXILIARY_SOURCE, re.I)
+# For ASCII text: the lower-case patterns on the lower-cased text match where the case-insensitive ones match
+# on the text (Unicode case-insensitive matching differs from lower() only on non-ASCII letters, as K and
+# the Kelvin sign), at twice the speed.
+_PLAIN_VERBS_LOWER = _compile(_PLAIN_VERBS_SOURCE.lower())
+_AUXILIARY_LOWER = _compile(_AUXILIARY_SOURCE.lower())
 
 
 def is_list_item_or_recommendation(text: str) -> bool:
     """A recommendation ("Ensure that ...") or a verbless noun-phrase list item ("The quality of plans.")."""
     if _RECOMMENDATION.match(text):
         return True
-    if len(text.split()) > 30 or _AUXILIARY.search(text):
+    if len(text.split()) > 30:
+        return False
+    if text.isascii():
+        low = text.lower()
+        if _AUXILIARY_LOWER.search(low):
+            return False
+        body = low.split(" ", 1)[1] if " " in low else ""
+        return not _PLAIN_VERBS_LOWER.search(body)
+    if _AUXILIARY.search(text):
         return False
     body = text.split(" ", 1)[1] if " " in text else ""  # a list item may open with a gerund ("Capturing ...")
     return not _PLAIN_VERBS.search(body)
