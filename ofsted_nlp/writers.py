@@ -271,7 +271,7 @@ def _split_scores_template(template: str) -> list[str] | None:
 # The scores' cell as csv.writer writes it, in pieces (see _score_pieces); None: the csv module writes it.
 _SCORE_PIECES = (None if _QUOTING is None or _NEEDS_QUOTES("0123456789.")
                  else _split_scores_template(_quote(_SCORES_TEXT_TEMPLATE)))
-_SCORE_TABLES: list = []
+_SCORE_TABLES: list | None = None
 
 
 def _score_pieces(scores: Sequence[tuple]) -> list[list[str]] | None:
@@ -280,15 +280,17 @@ def _score_pieces(scores: Sequence[tuple]) -> list[list[str]] | None:
     is a float of at most 3 places in [0, 1]."""
     import numpy as np
 
+    global _SCORE_TABLES
     K = _thousandths(scores)
     if K is None or _SCORE_PIECES is None:
         return None
-    if not _SCORE_TABLES:
+    tables = _SCORE_TABLES
+    if tables is None:  # built whole, then published: another thread sees none or all of them
         texts = [repr(k / 1000) for k in range(1001)]
         ends = [""] * (len(SCORE_KEYS) - 1) + [_SCORE_PIECES[-1]]
-        _SCORE_TABLES.extend(np.array([before + t + end for t in texts], dtype=object)
-                             for before, end in zip(_SCORE_PIECES, ends))
-    return [table[k].tolist() for table, k in zip(_SCORE_TABLES, K.T)]
+        tables = _SCORE_TABLES = [np.array([before + t + end for t in texts], dtype=object)
+                                  for before, end in zip(_SCORE_PIECES, ends)]
+    return [table[k].tolist() for table, k in zip(tables, K.T)]
 
 
 class JsonlWriter(Writer):
