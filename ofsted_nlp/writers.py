@@ -12,11 +12,13 @@ import csv
 import io
 import json
 import math
+import re
+from itertools import chain
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterable, Union
+from typing import IO, TYPE_CHECKING, Iterable, Sequence, Union
 
 from .schema import SCORE_KEYS
-from .tables import FINDING_COLUMNS, FindingRow, record_of
+from .tables import DOCUMENT_FIELDS, FINDING_COLUMNS, FindingRow, record_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import DocumentResult
@@ -52,6 +54,22 @@ _SCORES_TEXT_TEMPLATE = _SCORES_TEMPLATE.replace("%r", "%s")
 _THOUSANDTHS = None
 
 
+def _thousandths(values: Sequence[tuple]):
+    """Scores (a tuple per row) as thousandths, an (n x scores) array of integers k with k / 1000 the value;
+    None unless every value is a float of at most 3 places in [0, 1]."""
+    import numpy as np
+
+    if not values or set(map(type, chain.from_iterable(values))) != {float}:
+        return None
+    A = np.array(values, dtype=np.float64)
+    if A.shape != (len(values), len(SCORE_KEYS)):
+        return None
+    K = np.rint(A * 1000.0)
+    if not ((K / 1000.0 == A) & (K >= 0) & (K <= 1000)).all():  # exactly k / 1000, so repr(k / 1000) is its text
+        return None
+    return K.astype(np.intp)
+
+
 def _scores_texts(rows: list[FindingRow]) -> list[str] | None:
     """The scores cells of many rows at once, or None unless every score is a float of at most 3 places in
     [0, 1] (as :func:`~ofsted_nlp.tables.finding_rows` gives them): each value's text is read off a table,
@@ -59,19 +77,13 @@ def _scores_texts(rows: list[FindingRow]) -> list[str] | None:
     global _THOUSANDTHS
     import numpy as np
 
-    values = [r.scores for r in rows]
-    if not values or {type(v) for scores in values for v in scores} != {float}:
-        return None
-    A = np.array(values, dtype=np.float64)
-    if A.shape != (len(rows), len(SCORE_KEYS)):
-        return None
-    K = np.rint(A * 1000.0)
-    if not ((K / 1000.0 == A) & (K >= 0) & (K <= 1000)).all():  # exactly k / 1000, so repr(k / 1000) is its text
+    K = _thousandths([r.scores for r in rows])
+    if K is None:
         return None
     if _THOUSANDTHS is None:
         _THOUSANDTHS = np.array([repr(k / 1000) for k in range(1001)], dtype=object)
     template = _SCORES_TEXT_TEMPLATE
-    return [template % t for t in map(tuple, _THOUSANDTHS[K.astype(np.intp)].tolist())]
+    return [template % t for t in map(tuple, _THOUSANDTHS[K].tolist())]
 
 
 class Writer:
@@ -108,9 +120,24 @@ class CsvWriter(Writer):
         self.columns = list(FINDING_COLUMNS)
         self.writer = csv.writer(self.fh, lineterminator="\n")
         self.writer.writerow(self.columns)
+        # the CSV text of each column's values seen so far (a cache per column: True == 1 as keys)
+        self._cells = {name: _CellTexts(_OPTIONAL) for name in _CACHED}
+        self._cells["recommendation"] = _CellTexts({bool})
+        self._cells["themes"] = _CellTexts({tuple})
+        self._heads = _CellTexts({tuple}, _head_text)  # the document's fields, as one piece of a line
 
     def add_rows(self, rows: Iterable[FindingRow]) -> None:
         rows = list(rows)
+        if not rows:
+            return
+        if _SCORE_PIECES is not None:
+            try:
+                lines = self._lines(rows)
+            except (_Unusual, TypeError):  # TypeError: an unhashable value
+                lines = None
+            if lines is not None:
+                self.fh.write(lines)
+                return
         texts = _scores_texts(rows)
         if texts is None:
             self.writer.writerows(map(row_cells, rows))
@@ -120,6 +147,150 @@ class CsvWriter(Writer):
             cell[_THEMES] = ";".join(row.themes)
             cell[_SCORES] = text
         self.writer.writerows(cells)
+
+    def _lines(self, rows: list[FindingRow]) -> str | None:
+        """The rows' CSV lines, the text ``csv.writer`` writes, built column by column: the text and the
+        scores quoted here, the other columns' texts worked out once per distinct value (or document).
+        None (or :class:`_Unusual`) unless every column holds the types of :class:`FindingRow` and the
+        scores are as :func:`_scores_texts` reads them; then the csv module writes the rows."""
+        columns = list(zip(*rows))
+        if len(columns) != len(FINDING_COLUMNS):
+            return None
+        by_name = dict(zip(FINDING_COLUMNS, columns))
+        if (set(map(type, by_name["text"])) != {str} or set(map(type, by_name["index"])) != {int}
+                or set(map(type, by_name["recommendation"])) != {bool}  # else 1 would read True's text
+                or set(map(type, chain.from_iterable(by_name["themes"]))) - {str}):
+            return None
+        scores = _score_pieces(by_name["scores"])
+        if scores is None:
+            return None
+        pieces = [list(map(self._heads.__getitem__, zip(*columns[:len(DOCUMENT_FIELDS)])))]
+        for name in _AFTER_HEAD:
+            values = by_name[name]
+            if name in self._cells:
+                pieces.append(list(map(self._cells[name].__getitem__, values)))
+            elif name == "index":
+                pieces.append(list(map(str, values)))
+            elif name == "text":
+                pieces.append(_quote_all(values))
+            elif name == "scores":
+                pieces.extend(scores)
+            else:  # pragma: no cover - every column is handled above
+                return None
+        return "\n".join(map(",".join, zip(*pieces))) + "\n"
+
+
+def _quoting() -> str | None:
+    """The characters whose presence makes ``csv.writer`` (default dialect, lineterminator "\\n") quote a
+    field, asked of the csv module itself; None where its rules are not that simple (a field quoted
+    or not by where a character stands, empty fields quoted), and the csv module then writes every row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+
+    def written(field: str) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow([field, "x"])
+        return buffer.getvalue()
+
+    if written("") != ",x\n":
+        return None
+    special = ""
+    for c in map(chr, range(128)):
+        fields = (f"a{c}b", f"{c}b", f"a{c}", c)
+        got = [written(f) for f in fields]
+        if got == ['"' + f.replace('"', '""') + '",x\n' for f in fields]:
+            special += c
+        elif got != [f + ",x\n" for f in fields]:
+            return None
+    return special or None
+
+
+_QUOTING = _quoting()
+_NEEDS_QUOTES = re.compile("[" + re.escape(_QUOTING or ",") + "]").search
+_OPTIONAL = {str, type(None)}
+# Columns with few distinct values: each value's cell text is worked out once.
+_CACHED = ("section", "judgement", "area", "area_grade", "recommendation", "themes", "polarity")
+_AFTER_HEAD = tuple(FINDING_COLUMNS[len(DOCUMENT_FIELDS):])
+
+
+class _Unusual(Exception):
+    """A value of another type than a FindingRow's: the csv module writes the batch."""
+
+
+def _quote(value: str) -> str:
+    """A field's text as csv.writer writes it: quoted (quotes doubled) where it holds a special character."""
+    return '"' + value.replace('"', '""') + '"' if _NEEDS_QUOTES(value) else value
+
+
+def _quote_all(values: Iterable[str]) -> list[str]:
+    search = _NEEDS_QUOTES
+    return ['"' + v.replace('"', '""') + '"' if search(v) else v for v in values]
+
+
+def _cell(value: object) -> str:
+    """One cell's CSV text: None empty, a tuple of themes joined by ';', anything else its str(), quoted
+    as csv.writer quotes."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return _quote(";".join(value))
+    return _quote(value if isinstance(value, str) else str(value))
+
+
+def _head_text(values: tuple) -> str:
+    if not set(map(type, values)) <= _OPTIONAL:
+        raise _Unusual
+    return ",".join(map(_cell, values))
+
+
+class _CellTexts(dict):
+    """value -> its CSV text, worked out on first use; a value of another type than ``types`` raises
+    :class:`_Unusual` (so equal values of two types, as True and 1, never share a text)."""
+
+    def __init__(self, types: set, text=_cell):
+        super().__init__()
+        self.types, self.text = types, text
+
+    def __missing__(self, value):
+        if type(value) not in self.types:
+            raise _Unusual
+        self[value] = out = self.text(value)
+        return out
+
+
+def _split_scores_template(template: str) -> list[str] | None:
+    """The quoted scores template cut at its values so that joining the row's cells with ',' writes it: the
+    text before each value (less the ',' the join puts there) and, with the last, the text after it."""
+    parts = template.split("%s")
+    if len(parts) != len(SCORE_KEYS) + 1 or not all(p.startswith(",") for p in parts[1:-1]):
+        return None
+    return [parts[0]] + [p[1:] for p in parts[1:-1]] + [parts[-1]]
+
+
+# The scores' cell as csv.writer writes it, in pieces (see _score_pieces); None: the csv module writes it.
+_SCORE_PIECES = (None if _QUOTING is None or _NEEDS_QUOTES("0123456789.")
+                 else _split_scores_template(_quote(_SCORES_TEXT_TEMPLATE)))
+_SCORE_TABLES: list | None = None
+
+
+def _score_pieces(scores: Sequence[tuple]) -> list[list[str]] | None:
+    """The quoted scores cells of many rows as one list per score, so that joining a row's cells with ','
+    writes its cell (each value's text read off a table, as :func:`_scores_texts`); None unless every score
+    is a float of at most 3 places in [0, 1]."""
+    import numpy as np
+
+    global _SCORE_TABLES
+    K = _thousandths(scores)
+    if K is None or _SCORE_PIECES is None:
+        return None
+    tables = _SCORE_TABLES
+    if tables is None:  # built whole, then published: another thread sees none or all of them
+        texts = [repr(k / 1000) for k in range(1001)]
+        ends = [""] * (len(SCORE_KEYS) - 1) + [_SCORE_PIECES[-1]]
+        tables = _SCORE_TABLES = [np.array([before + t + end for t in texts], dtype=object)
+                                  for before, end in zip(_SCORE_PIECES, ends)]
+    return [table[k].tolist() for table, k in zip(tables, K.T)]
 
 
 class JsonlWriter(Writer):

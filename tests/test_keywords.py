@@ -134,3 +134,20 @@ def test_word_boundary_moved_after_the_first_letter_changes_no_match():
         ours = keywords._COMPILED[theme]
         for text in texts:
             assert [m.span() for m in ours.finditer(text)] == [m.span() for m in plain.finditer(text)], (theme, text)
+
+
+@pytest.mark.parametrize("text", [
+    "The quality of plans.", "THE QUALITY OF PLANS.", "Social workers RECEIVE supervision.",
+    "Plans TO Receive support.", "Managers to receive support.", "The plan IS clear.", "It Works well.",
+    "IT WORKED.", "This Needs work.", "Quality OF Visits", "Ensure that plans are clear.",
+    "The Kelvin \u212a and long \u017f: plans.", "Plans that Receiv\u212a.", "Capturing children's views.",
+    "ISN'T clear.", "Staff Aren't supported.", "Management oversight of cases", "Work",
+])
+def test_list_items_are_read_the_same_in_any_case(text):
+    """ASCII text is matched lower-cased by lower-case patterns: the same answer as the case-insensitive ones."""
+    from ofsted_nlp.keywords import _AUXILIARY, _PLAIN_VERBS, _RECOMMENDATION, is_list_item_or_recommendation
+
+    body = text.split(" ", 1)[1] if " " in text else ""
+    expected = bool(_RECOMMENDATION.match(text)) or (
+        len(text.split()) <= 30 and not _AUXILIARY.search(text) and not _PLAIN_VERBS.search(body))
+    assert is_list_item_or_recommendation(text) == expected

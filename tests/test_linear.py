@@ -141,3 +141,35 @@ def test_numpy_path_equals_sklearn_on_corpus_findings(shipped_model, corpus_lett
     assert len(texts) > 2000
     for i in range(0, len(texts), 1000):
         _assert_same(shipped_model, texts[i:i + 1000])
+
+
+@pytest.mark.parametrize("n, spread", [(0, 10), (1, 10), (50, 60), (5000, 10**6), (3000, 5 * 10**10)])
+def test_key_index_finds_each_key_and_no_other(n, spread):
+    """The word n-grams' hash table: every key's own value, -1 for any other key, however crowded the slots."""
+    from ofsted_nlp.linear import KeyIndex
+
+    rng = np.random.default_rng(n)
+    keys = rng.choice(spread, size=n, replace=False).astype(np.int64)
+    values = rng.integers(0, 10**6, size=n)
+    index = KeyIndex(keys, values)
+    queries = np.concatenate([keys, rng.integers(0, spread, size=3 * n + 5), keys[::-1]])
+    expected = dict(zip(keys.tolist(), values.tolist()))
+    assert index.get(queries).tolist() == [expected.get(q, -1) for q in queries.tolist()]
+    assert index.get(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_key_index_with_keys_wanting_the_same_slot():
+    """Forty keys that all hash to one slot are each found past the others, and keys near them are not."""
+    from ofsted_nlp.linear import KeyIndex
+
+    sizer = KeyIndex(np.arange(40, dtype=np.int64), np.arange(40))  # the table size of 40 keys
+    candidates = np.arange(10**6, dtype=np.int64)
+    keys = candidates[sizer._slots(candidates) == 7][:40]
+    assert len(keys) == 40
+    index = KeyIndex(keys, np.arange(40) * 10)
+    assert sorted(np.flatnonzero(index.slot_keys >= 0).tolist()) == list(range(7, 47))  # probed past each other
+    assert index.get(keys[::-1]).tolist() == list(range(390, -1, -10))
+    others = np.setdiff1d(candidates[:10**4], keys)
+    assert (index.get(others) == -1).all()
+    with pytest.raises(ValueError):
+        KeyIndex(np.array([3, 3]), np.array([0, 1]))
