@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Optional
 
 import typer
 
 from . import _common
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..selection import Selection
 
 RegionOpt = Annotated[Optional[str], typer.Option(
     "--region", metavar="NAME|CODE", show_default=False,
@@ -80,6 +83,35 @@ def documents_frame(batch):
     extra = [c for c in ("framework", *GRADE_COLUMNS)
              if c not in DOCUMENT_COLUMNS and any(c in d for d in batch.documents)]
     return pd.DataFrame(batch.documents, columns=DOCUMENT_COLUMNS + extra)
+
+
+TABLE_SUFFIXES = (".csv", ".xlsx")
+
+
+def checked(output: Path | None, suffixes: tuple[str, ...], what: str, selection_args: tuple, jobs: int
+            ) -> tuple[Selection, int]:
+    """The checks every reading view makes before it reads, in this order: --output's extension (one of
+    ``suffixes``, else "use a {what} file"), the selection (``selection_from(*selection_args)``), --jobs, and
+    that --output can be written. Returns (selection, jobs)."""
+    if output is not None and output.suffix.lower() not in suffixes:
+        raise _common.BadParameter(f"{output.name!r}: use a {what} file", param_hint="'--output'")
+    selection = selection_from(*selection_args)
+    jobs = _common.check_jobs(jobs)
+    if output is not None:
+        _common.check_output(output)
+    return selection, jobs
+
+
+def write_table(table, output: Path | None, text: Callable[[], str], sheet: str) -> None:
+    """A view's table: as text on stdout without --output, else whole to FILE.csv or FILE.xlsx."""
+    if output is None:
+        _common.write_stdout(text(), binary=False)
+        return
+    with _common.output_file(output) as tmp:
+        if output.suffix.lower() == ".csv":
+            table.to_csv(tmp, index=False, lineterminator="\n")
+        else:
+            table.to_excel(tmp, index=False, sheet_name=sheet, engine="openpyxl")
 
 
 def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, exclude: Path | None = None,

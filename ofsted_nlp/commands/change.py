@@ -33,26 +33,15 @@ def change(
     visit holds about 70, a full report 250-800); a value from fewer than 3
     findings is marked "*".
     """
-    if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
-        raise _common.BadParameter(f"{output.name!r}: use a .csv or .xlsx file", param_hint="'--output'")
-    selection = _select.selection_from(region, authority, since, until, kind, neighbours, grade)
-    jobs = _common.check_jobs(jobs)
-    if output is not None:
-        _common.check_output(output)
+    selection, jobs = _select.checked(output, _select.TABLE_SUFFIXES, ".csv or .xlsx",
+                                      (region, authority, since, until, kind, neighbours, grade), jobs)
     with _common.command_errors():
         findings, documents, batch = _select.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)
         from ..timeline import change_table
 
         table = change_table(findings, documents)
-        if output is None:
-            _common.write_stdout(change_text(table), binary=False)
-        else:
-            with _common.output_file(output) as tmp:
-                if output.suffix.lower() == ".csv":
-                    table.to_csv(tmp, index=False, lineterminator="\n")
-                else:
-                    table.to_excel(tmp, index=False, sheet_name="change", engine="openpyxl")
+        _select.write_table(table, output, lambda: change_text(table), "change")
     raise typer.Exit(batch.exit_code)
 
 

@@ -56,12 +56,8 @@ def evidence(
 
     if theme is not None and theme not in THEMES:
         raise _common.BadParameter(f"no theme {theme!r}; use one of: {THEME_HELP}", param_hint="'--theme'")
-    if output is not None and output.suffix.lower() not in (".csv", ".xlsx"):
-        raise _common.BadParameter(f"{output.name!r}: use a .csv or .xlsx file", param_hint="'--output'")
-    selection = _select.selection_from(region, authority, since, until, kind, None, grade)
-    jobs = _common.check_jobs(jobs)
-    if output is not None:
-        _common.check_output(output)
+    selection, jobs = _select.checked(output, _select.TABLE_SUFFIXES, ".csv or .xlsx",
+                                      (region, authority, since, until, kind, None, grade), jobs)
     with _common.command_errors():
         findings, _, batch = _select.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)
@@ -69,14 +65,7 @@ def evidence(
 
         rows = sentences_behind(findings, theme=theme, polarity=None if polarity is None else polarity.value,
                                 document=document, year=year)
-        if output is None:
-            _common.write_stdout(evidence_text(rows, findings_read=len(findings)), binary=False)
-        else:
-            with _common.output_file(output) as tmp:
-                if output.suffix.lower() == ".csv":
-                    rows.to_csv(tmp, index=False, lineterminator="\n")
-                else:
-                    rows.to_excel(tmp, index=False, sheet_name="evidence", engine="openpyxl")
+        _select.write_table(rows, output, lambda: evidence_text(rows, findings_read=len(findings)), "evidence")
     raise typer.Exit(batch.exit_code)
 
 

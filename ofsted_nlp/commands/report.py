@@ -30,11 +30,8 @@ def report(
     Everything is inline (no network needed to open it). With --neighbours
     the authority comes first and is highlighted.
     """
-    if output.suffix.lower() not in (".html", ".htm"):
-        raise _common.BadParameter(f"{output.name!r}: use a .html file", param_hint="'--output'")
-    selection = _select.selection_from(region, authority, since, until, kind, neighbours, grade)
-    jobs = _common.check_jobs(jobs)
-    _common.check_output(output)
+    selection, jobs = _select.checked(output, (".html", ".htm"), ".html",
+                                      (region, authority, since, until, kind, neighbours, grade), jobs)
     with _common.command_errors():
         findings, documents, batch = _select.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)
