@@ -83,6 +83,12 @@ def test_train_refuses_a_missing_soft_file_and_both_flags(tmp_path, seed_labels)
                "-o", str(tmp_path / "m.npz"), cwd=tmp_path)
     assert r.returncode != 0 and "none.csv.gz" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+    import os
+
+    os.mkfifo(tmp_path / "fifo")  # a FIFO is named as what it is, and nothing waits on it
+    r = _train("--labels", str(seed_labels), "--no-evaluate", "--soft", str(tmp_path / "fifo"),
+               "-o", str(tmp_path / "m.npz"), cwd=tmp_path)
+    assert r.returncode != 0 and r.stderr.strip().endswith("fifo: not a regular file"), r.stderr
     r = _train("--labels", str(seed_labels), "--soft", "x.csv.gz", "--no-soft", cwd=tmp_path)
     assert r.returncode != 0 and "--no-soft" in r.stderr
     assert not (tmp_path / "m.npz").exists()

@@ -50,7 +50,8 @@ def train(
             raise _common.UsageError("give --soft or --no-soft, not both")
         soft_file = None if no_soft else (soft or (SOFT_LABELS if SOFT_LABELS.is_file() else None))
         if soft_file is not None and not soft_file.is_file():
-            raise _common.CommandError(f"{soft_file}: no such soft-label file")
+            raise _common.CommandError(f"{soft_file}: " + ("not a regular file" if soft_file.exists()
+                                                           else "no such soft-label file"))
 
         output = output or DEFAULT_MODEL
         labels_dir = labels or LABELS_DIR
