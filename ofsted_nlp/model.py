@@ -289,18 +289,27 @@ def fit_model(texts: Sequence[str], Y: np.ndarray, polarity: Sequence[str], grou
     X = features.fit_transform(texts)
     themes = theme_classifier(**theme_params).fit(X, Y)
     info: dict = {"theme_params": theme_params, "polarity_params": polarity_params, "feature_params": feature_params}
+    pol = fit_polarity(features, X, polarity, polarity_params, soft_texts, soft_polarity, soft_weight)
     if len(soft_texts):
-        from scipy import sparse
-
-        rows, ys, ws = soft_rows(soft_polarity, soft_weight)
-        Xs = features.transform([soft_texts[i] for i in rows])
-        pol = polarity_classifier(**polarity_params).fit(
-            sparse.vstack([X, Xs]).tocsr(), list(polarity) + ys,
-            sample_weight=np.concatenate([np.ones(len(texts)), ws]))
-        info["soft"] = {"sentences": len(soft_texts), "rows": len(rows), "weight": soft_weight}
-    else:
-        pol = polarity_classifier(**polarity_params).fit(X, list(polarity))
+        info["soft"] = {"sentences": len(soft_texts), "weight": soft_weight,
+                        "rows": int((np.asarray(soft_polarity) >= SOFT_FLOOR).sum())}
     return OfstedModel(features, themes, thresholds, pol, info)
+
+
+def fit_polarity(features: FeatureUnion, X, polarity: Sequence[str], params: dict | None = None,
+                 soft_texts: Sequence[str] = (), soft_polarity: np.ndarray | None = None,
+                 soft_weight: float = 1.0) -> LogisticRegression:
+    """The polarity classifier on the gold rows ``X`` (already transformed by the fitted ``features``) and,
+    given ``soft_texts``, one row per class of :func:`soft_rows` (the student's way of learning from a teacher)."""
+    clf = polarity_classifier(**(params or {}))
+    if not len(soft_texts) or soft_weight <= 0:
+        return clf.fit(X, list(polarity))
+    from scipy import sparse
+
+    rows, ys, ws = soft_rows(soft_polarity, soft_weight)
+    Xs = features.transform([soft_texts[i] for i in rows])
+    return clf.fit(sparse.vstack([X, Xs]).tocsr(), list(polarity) + ys,
+                   sample_weight=np.concatenate([np.ones(X.shape[0]), ws]))
 
 
 SOFT_FLOOR = 0.05  # a teacher's class probability below this adds no row

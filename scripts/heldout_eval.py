@@ -140,19 +140,11 @@ def training_soft(data: TrainingData, soft: Path) -> tuple[list[str], np.ndarray
 def polarity_only(train: TrainingData, test_texts: list[str], soft_texts: list[str], soft_probs: np.ndarray,
                   weight: float) -> list[str]:
     """Polarity as the shipped student learns it (features from gold sentences; gold rows plus soft rows)."""
-    from scipy import sparse
-
-    from ofsted_nlp.model import soft_rows
+    from ofsted_nlp.model import fit_polarity
 
     features = feature_union()
     X = features.fit_transform(train.texts)
-    ys, ws = list(train.polarity), np.ones(len(train.texts))
-    if weight > 0 and soft_texts:
-        rows, soft_y, soft_w = soft_rows(soft_probs, weight)
-        X = sparse.vstack([X, features.transform([soft_texts[i] for i in rows])]).tocsr()
-        ys += soft_y
-        ws = np.concatenate([ws, soft_w])
-    clf = polarity_classifier(C=4.0).fit(X, ys, sample_weight=ws)
+    clf = fit_polarity(features, X, train.polarity, {"C": 4.0}, soft_texts, soft_probs, weight)
     return [str(p) for p in clf.predict(features.transform(test_texts))]
 
 
