@@ -95,16 +95,6 @@ def main() -> None:
         code = interrupts.exit_code(130)
         interrupts.ignore()  # all is cleaned up: a further signal must not kill the exit with a traceback
     code = code if isinstance(code, int) else 0
-    pipeline = sys.modules.get("ofsted_nlp.pipeline")
-    if pipeline is not None and pipeline.ended_workers():
-        # Workers were ended early: the interpreter's exit could wait for ever on a worker pool's thread
-        # (pipeline.ended_workers). Everything of ours is done, so leave without it.
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
-        os._exit(code)
     sys.exit(code)
 
 

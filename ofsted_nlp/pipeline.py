@@ -350,10 +350,7 @@ def _prepare_fork() -> None:
     nlp()
 
 
-# Set once workers were ended rather than let finish. A worker ended while sending its result leaves half a
-# message in the pool's result pipe; the pool's manager thread then waits for the rest for ever, and the
-# interpreter's exit, which joins that thread, with it. The CLI then ends its process with os._exit
-# (:func:`ended_workers`), its outputs already in place or removed.
+# Set once workers were ended rather than let finish (see _shutdown).
 _ENDED_WORKERS = [False]
 
 
@@ -369,6 +366,9 @@ def _shutdown(pool: ProcessPoolExecutor, graceful: bool = False) -> None:
     on their own; otherwise (an interruption, a broken pool) they are ended now.
     """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    # (shutdown drops the pool's references to these)
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    thread = getattr(pool, "_executor_manager_thread", None)
     if graceful:
         pool.shutdown(wait=True)
         return
@@ -382,6 +382,17 @@ def _shutdown(pool: ProcessPoolExecutor, graceful: bool = False) -> None:
         if p.is_alive():  # pragma: no cover - a worker stuck in C code
             p.kill()
             p.join()
+    # A worker ended while sending its result leaves half a message in the pool's result pipe, and the
+    # pool's manager thread reading the rest for ever: the interpreter's exit, which joins that thread,
+    # would wait with it. The workers are gone, so this process holds the pipe's last writing end:
+    # closing it ends that read (end of file), the thread sees a broken pool and ends.
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:  # pragma: no cover - already closed
+            pass
+    if thread is not None:
+        thread.join(timeout=10)
 
 
 def _results(paths: list[str], model: Tagger | None, jobs: int, compact: bool) -> Iterator[DocumentResult]:
