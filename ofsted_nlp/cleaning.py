@@ -154,11 +154,28 @@ def running_lines(pages: list[list[str]]) -> set[str]:
     return {k for k, n in counts.items() if n >= need}
 
 
+# Of _FURNITURE's patterns only these can match a line of more than 24 characters (the longest fixed
+# one, "royal exchange buildings"); an ASCII line of them starts so, or holds "@" (an e-mail address).
+_LONG_FURNITURE_STARTS = ("freshford house", "direct ", "textphone", "e: ", "w: ", "www.", "http", "reference no",
+                          "page ")
+_FIXED_FURNITURE_LENGTH = 24
+
+
+def _may_be_furniture(line: str) -> bool:
+    """False where ``_FURNITURE_RE`` cannot match the stripped ``line``: a long ASCII line with none of its
+    long patterns' starts (case-insensitive matching goes beyond lower() only for non-ASCII letters)."""
+    if len(line) <= _FIXED_FURNITURE_LENGTH or not line.isascii() or "@" in line:
+        return True
+    low = line[:16].lower()
+    # a telephone or fax number: "T: 0300 123 1231", "F 0161..."
+    return low.startswith(_LONG_FURNITURE_STARTS) or (low[0] in "tfe" and low[1] in ": +0123456789")
+
+
 def is_furniture(line: str, running: set[str]) -> bool:
     s = line.strip()
     if not s:
         return False
-    if _FURNITURE_RE.match(s):
+    if _may_be_furniture(s) and _FURNITURE_RE.match(s):
         return True
     return bool(running) and _furniture_key(s) in running  # most documents have no running lines
 
@@ -171,6 +188,7 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
     running = running_lines(pages)
     # Flatten to (page, line) keeping blank lines as paragraph hints.
     lines: list[tuple[int, str]] = []
+    marks: set[int] = set()
     title = True  # the first line of the first page is the title, even where it is also the running header
     for pno, page in enumerate(pages):
         for line in page:
@@ -179,7 +197,12 @@ def clean_pages(pages: list[list[str]]) -> list[Block]:
                 continue
             title = title and not line
             lines.append((pno, line))
-    lines = _drop_contents(_drop_judgement_table(lines))
+            if len(line) == 15 or len(line) == 8:  # what a judgement table's or contents' first line can be
+                marks.add(len(line))
+    if 15 in marks:
+        lines = _drop_judgement_table(lines)
+    if 8 in marks:
+        lines = _drop_contents(lines)
     vocab = _Vocabulary(" ".join(text for _, text in lines))
 
     blocks: list[dict] = []

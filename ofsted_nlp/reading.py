@@ -132,13 +132,22 @@ def read_pages(path: str | Path, limits: Limits | None = None) -> Extracted:
         raise OfstedReadError(p, "not a PDF (no PDF header; the file is damaged or of another type)")
     else:
         pages = _text_pages(p, data, lim)
-    chars = sum(len(line.strip()) for page in pages for line in page)
-    if chars < MIN_TEXT_CHARS:
+    if _text_chars(pages, MIN_TEXT_CHARS) < MIN_TEXT_CHARS:
         if data[:5] == b"%PDF-":
             raise OfstedReadError(p, "PDF has no text layer (a scanned image?); run OCR first")
-        raise OfstedReadError(p, f"too little text to be a letter ({chars} characters)")
+        raise OfstedReadError(p, f"too little text to be a letter ({_text_chars(pages)} characters)")
     _check_chars(p, pages, lim)
     return Extracted(pages, created)
+
+
+def _text_chars(pages: list[list[str]], enough: int | None = None) -> int:
+    """Characters of the pages' lines without their outer whitespace (counting stops past ``enough``)."""
+    chars = 0
+    for page in pages:
+        chars += sum(len(line.strip()) for line in page)
+        if enough is not None and chars >= enough:
+            break
+    return chars
 
 
 # --------------------------------------------------------------------------- the file
@@ -268,7 +277,9 @@ def _pdf_pages(p: Path, data: bytes, lim: Limits) -> tuple[list[list[str]], dt.d
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         msg = str(exc).lower()
-        if "password" in msg:
+        # pdfium's error code is process-wide and some failures leave the last one in place: a password
+        # error only where the file has an encryption dictionary
+        if "password" in msg and b"/Encrypt" in data:
             raise OfstedReadError(p, "PDF is encrypted (password protected)") from None
         if _declares_no_pages(data):
             raise OfstedReadError(p, "PDF has no pages") from None
@@ -294,10 +305,19 @@ def _pdf_pages(p: Path, data: bytes, lim: Limits) -> tuple[list[list[str]], dt.d
             if chars > lim.chars:
                 raise OfstedReadError(p, _over("character", f"more than {lim.chars:,} characters by page {i + 1}",
                                                f"{lim.chars:,}", "chars"))
-            pages.append(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+            pages.append(_lines(text))
         return pages, _pdf_date(pdf.get_metadata_value("CreationDate"))  # "" where there is none
     finally:
         pdf.close()
+
+
+def _lines(text: str) -> list[str]:
+    """A page's lines, whatever ends them (pdfium ends them with CR LF: split at it alone where no other
+    CR or LF stands, without two passes of replacing)."""
+    crlf = text.count("\r\n")
+    if text.count("\r") == crlf and text.count("\n") == crlf:
+        return text.split("\r\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 _PAGE_OBJ_RE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")

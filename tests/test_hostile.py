@@ -189,6 +189,18 @@ def test_zero_page_pdf_has_no_pages(tmp_path):
     assert str(err.value) == f"{path}: PDF has no pages"
 
 
+def test_zero_page_pdf_after_an_encrypted_one_still_has_no_pages(tmp_path):
+    """pdfium's last error is process-wide: an encrypted PDF read before must not make the next failure
+    "encrypted" (the order the whole suite runs in)."""
+    with pytest.raises(OfstedReadError, match="encrypted"):
+        read_letter(REPO / "tests" / "fixtures" / "encrypted.pdf")
+    path = tmp_path / "empty-tree.pdf"
+    path.write_bytes(make_pdf(b"", pages=0))
+    with pytest.raises(OfstedReadError) as err:
+        read_letter(path)
+    assert str(err.value) == f"{path}: PDF has no pages"
+
+
 def test_decompression_bomb_is_over_the_size_limit(tmp_path):
     """Items 3 and 6: a small PDF whose stream inflates past the limit is refused at once, as over the limit
     (not "scanned"), before pdfium inflates it."""
