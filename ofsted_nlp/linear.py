@@ -251,10 +251,89 @@ def word_char_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     return out
 
 
+class CharGramIndex:
+    """The character n-grams of a vocabulary, found in many words at once with numpy.
+
+    Each character of the vocabulary's n-grams gets a number from 1, an n-gram
+    becomes one integer (its characters' numbers in base B, so that n-grams of
+    different lengths never share one) and the n-grams of a batch of words are
+    looked up together in a :class:`KeyIndex`. :meth:`hits` gives exactly what
+    the per-word loop :func:`char_word_hits_loop` gives, in the same order.
+    """
+
+    def __init__(self, columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)):
+        self.lo, self.hi = int(ngram_range[0]), int(ngram_range[1])
+        self.columns = columns
+        chars = sorted({c for g in columns for c in g})
+        self.base = len(chars) + 1
+        # a character's number (0: in no n-gram of the vocabulary), read off by code point
+        self.numbers = np.zeros(max((ord(c) for c in chars), default=0) + 2, dtype=np.int64)
+        self.numbers[[ord(c) for c in chars]] = np.arange(1, len(chars) + 1)
+        self.usable = self.lo >= 1 and self.base ** self.hi < 2 ** 62
+        if not self.usable:  # too many characters for one int64 an n-gram: the loop does it
+            return
+        number = {c: i + 1 for i, c in enumerate(chars)}
+        grams = [g for g in columns if self.lo <= len(g) <= self.hi]
+        keys = np.zeros(len(grams), dtype=np.int64)
+        for i, g in enumerate(grams):
+            key = 0
+            for c in g:
+                key = key * self.base + number[c]
+            keys[i] = key
+        self.index = KeyIndex(keys, np.fromiter((columns[g] for g in grams), dtype=np.int64, count=len(grams)))
+
+    def hits(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As :func:`char_word_hits`: ``indices``, ``data``, ``lengths``, word after word."""
+        if not self.usable or not words or min(map(len, words)) + 2 < self.lo:
+            return char_word_hits_loop(words, self.columns, (self.lo, self.hi))
+        codes = np.frombuffer("".join([f" {w} " for w in words]).encode("utf-32-le"), dtype=np.uint32)
+        ids = self.numbers[np.minimum(codes, len(self.numbers) - 1)]
+        sizes = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+        begins = np.cumsum(sizes) - sizes
+        word_of = np.repeat(np.arange(len(words), dtype=np.int64), sizes)
+        at_in_word = np.arange(len(ids), dtype=np.int64) - begins[word_of]
+        room = sizes[word_of] - at_in_word  # characters from here to the word's end
+        known = ids > 0
+        longest = int(sizes.max())
+        found_words, found_cols, found_order = [], [], []
+        for n in range(self.lo, self.hi + 1):
+            m = len(ids) - n + 1
+            if m <= 0:
+                continue
+            ok = room[:m] >= n
+            key = np.zeros(m, dtype=np.int64)
+            for k in range(n):
+                ok &= known[k:k + m]
+                key *= self.base
+                key += ids[k:k + m]
+            at = np.flatnonzero(ok)
+            col = self.index.get(key[at])
+            hit = col >= 0
+            at = at[hit]
+            found_words.append(word_of[at])
+            found_cols.append(col[hit])
+            found_order.append((n - self.lo) * longest + at_in_word[at])  # the loop's order: size, then place
+        w, c, o = np.concatenate(found_words), np.concatenate(found_cols), np.concatenate(found_order)
+        order = np.lexsort((o, w))
+        w, c = w[order], c[order]
+        width = int(c.max(initial=-1)) + 1
+        _, first, inverse, counts = np.unique(w * width + c, return_index=True, return_inverse=True,
+                                              return_counts=True)
+        keep = np.sort(first)  # each (word, column) where it first stands: the loop's dict order
+        return (c[keep], counts[inverse[keep]].astype(np.float64),
+                np.bincount(w[keep], minlength=len(words)).astype(np.int64))
+
+
 def char_word_hits(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For ``words``, the columns of their n-grams in ``columns`` (``indices``), how often each occurs in
     its word (``data``), and how many columns each word has (``lengths``), word after word."""
+    return CharGramIndex(columns, ngram_range).hits(words)
+
+
+def char_word_hits_loop(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`char_word_hits` word by word in Python (the reference the numpy version is tested against)."""
     lengths: list[int] = []
     indices: list[int] = []
     data: list[int] = []
@@ -295,8 +374,12 @@ class CharProjector:
         ngram_range = tuple(ngram_range)
         weights = np.hstack([idf[:, None] * W, (idf ** 2)[:, None]])
 
+        grams: list[CharGramIndex] = []  # built on first use: loading a model stays quick
+
         def compute(new: list[str]) -> np.ndarray:
-            indices, data, lengths = char_word_hits(new, columns, ngram_range)
+            if not grams:
+                grams.append(CharGramIndex(columns, ngram_range))
+            indices, data, lengths = grams[0].hits(new)
             terms = np.take(weights, indices, axis=0)
             terms *= data[:, None]
             return segment_sums(terms, lengths)

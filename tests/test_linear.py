@@ -173,3 +173,40 @@ def test_key_index_with_keys_wanting_the_same_slot():
     assert (index.get(others) == -1).all()
     with pytest.raises(ValueError):
         KeyIndex(np.array([3, 3]), np.array([0, 1]))
+
+
+def _char_words() -> list[str]:
+    words = sorted({w for path in SEEDS.glob("*.txt") for w in path.read_text(encoding="utf-8").lower().split()})
+    tricky = ["a", "ab", "abc", "é", "x\u2019s", "\U0001f600ab", "aaaaaaa", "abcabcabc", "—", "1.5%", "(e.g.", "\x00x"]
+    return words + tricky
+
+
+@pytest.mark.parametrize("ngram_range", [(3, 5), (1, 3), (2, 2), (4, 6)])
+def test_char_ngrams_of_many_words_at_once_are_the_loops(ngram_range):
+    """The numpy n-gram index gives the columns, counts and lengths of the word-by-word loop, in its order."""
+    from ofsted_nlp.linear import CharGramIndex, char_word_hits_loop, word_char_ngrams
+
+    lo, hi = ngram_range
+    words = [w for w in _char_words() if len(w) + 2 >= lo]  # shorter ones take the loop itself
+    grams = sorted({g for w in words[::3] for g in word_char_ngrams(w, lo, hi)})  # some of them unseen
+    columns = {g: i for i, g in enumerate(reversed(grams))}
+    index = CharGramIndex(columns, ngram_range)
+    assert index.usable
+    for batch in (words, words[5:6], ["\u00e9\u00e9\u00e9\u00e9", "abcabcabc"] * 3, ["a", "abcabc"]):
+        got, want = index.hits(batch), char_word_hits_loop(batch, columns, ngram_range)
+        for a, b in zip(got, want):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert len(char_word_hits_loop(words, columns, ngram_range)[0]) > 1000
+
+
+def test_char_ngrams_of_a_shipped_model_at_once_are_the_loops(shipped_model):
+    from ofsted_nlp.features import CharNgramTfidf
+    from ofsted_nlp.linear import CharGramIndex, char_word_hits_loop
+
+    chars = [t for _, t in shipped_model.features.transformer_list if isinstance(t, CharNgramTfidf)][0]
+    words = _char_words()
+    got = CharGramIndex(chars.vocabulary_, chars.ngram_range).hits(words)
+    want = char_word_hits_loop(words, chars.vocabulary_, chars.ngram_range)
+    assert len(want[0]) > 1000
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
