@@ -51,12 +51,34 @@ def _say(message: str) -> None:
         pass
 
 
+# glibc's malloc: blocks up to this size come from the heap and are reused once freed, and freed memory is
+# kept up to the second size. By default large blocks (numpy's per-batch arrays of several MB) are mapped
+# and unmapped at every allocation, and each of their pages faults in again: on the whole corpus that was
+# 14,000 more page faults and ~0.2 s more system CPU. The command's process is short-lived, so keeping up
+# to 512 MB of freed memory for reuse costs nothing; a notebook's process (the library) is left as it is.
+_MMAP_THRESHOLD = 256 << 20
+_TRIM_THRESHOLD = 512 << 20
+
+
+def _tune_malloc() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        m_trim_threshold, m_mmap_threshold = -1, -3  # malloc.h
+        libc.mallopt(m_mmap_threshold, _MMAP_THRESHOLD)
+        libc.mallopt(m_trim_threshold, _TRIM_THRESHOLD)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def main() -> None:
     """Entry point of the ``ofsted-nlp`` script: no traceback reaches the user, every problem is one line.
 
     Ctrl-C, SIGTERM and SIGHUP unwind the command (:mod:`ofsted_nlp.interrupts`)
     and exit with 128 + the signal's number; usage errors are one line and exit 2.
     """
+    _tune_malloc()
     from . import interrupts
     from .commands._common import ClickException, UsageError
 

@@ -341,13 +341,14 @@ def _forked_results(paths: list[str], model: Tagger | None, jobs: int, compact: 
 
 
 def _prepare_fork() -> None:
-    """Import and build in this process what every worker needs (spaCy's pipeline, the PDF library), so that
-    forked workers share it instead of each importing it again (1-2 s of CPU and ~300 MB a worker)."""
+    """Import and build in this process what every worker needs (the sentence splitter's tokenizer: spaCy's
+    rules, or spaCy's pipeline where they cannot be used; the PDF library), so that forked workers share
+    it instead of each building it again (with spaCy, 1-2 s of CPU and ~300 MB a worker)."""
     import pypdfium2  # noqa: F401
 
-    from .segmenting import nlp
+    from .segmenting import _piece_starts
 
-    nlp()
+    _piece_starts()
 
 
 # Set once workers were ended rather than let finish (see _shutdown).

@@ -228,10 +228,11 @@ def _check_chars(p: Path, pages: list[list[str]], lim: Limits) -> None:
     if n > lim.chars:
         raise OfstedReadError(p, _over("character", f"{n:,} characters", f"{lim.chars:,}", "chars"))
     if n > SPACY_MAX_LENGTH:  # only when the limit was raised past spaCy's own
-        from .segmenting import nlp
+        from .segmenting import _piece_starts, nlp
 
-        pipeline = nlp()
-        pipeline.max_length = max(pipeline.max_length, n + 1)
+        if _piece_starts().piece_tokenizer is None:  # spaCy itself tokenizes: let it take this much
+            pipeline = nlp()
+            pipeline.max_length = max(pipeline.max_length, n + 1)
 
 
 # --------------------------------------------------------------------------- tables written by ofsted-nlp

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from .sections import GRADE
+from .tokenizing import PieceTokenizer, is_punct
 
 if TYPE_CHECKING:  # numpy and spaCy are imported when first used: the CLI's --help must stay fast
     import numpy as np
@@ -271,12 +272,21 @@ class PieceStarts:
     every block of the corpus.
     """
 
-    def __init__(self, pipeline: Language) -> None:
-        from spacy.pipeline import Sentencizer
+    def __init__(self, pipeline: Language | None = None, pieces: PieceTokenizer | None = None) -> None:
+        """Tokenize with ``pieces`` (spaCy's rules in Python, :mod:`ofsted_nlp.tokenizing`), or else with
+        ``pipeline``'s tokenizer (spaCy itself)."""
+        if pieces is not None:
+            self.piece_tokenizer: PieceTokenizer | None = pieces
+            chars = "".join(sorted(pieces.punct_chars))
+        elif pipeline is not None:
+            from spacy.pipeline import Sentencizer
 
-        self.tokenizer = pipeline.tokenizer
-        self.vocab = pipeline.vocab
-        chars = "".join(sorted(set(Sentencizer.default_punct_chars)))
+            self.piece_tokenizer = None
+            self.tokenizer = pipeline.tokenizer
+            self.vocab = pipeline.vocab
+            chars = "".join(sorted(set(Sentencizer.default_punct_chars)))
+        else:
+            raise ValueError("PieceStarts needs a spaCy pipeline or a PieceTokenizer")
         self.punct_chars = frozenset(chars)
         # a whole whitespace-separated piece holding one of the punct_chars; and, where a text's only
         # whitespace is the space, a quicker search: from its first one of them to the piece's end (in
@@ -291,13 +301,24 @@ class PieceStarts:
         self.known: dict[str, tuple[tuple[int, bool], ...]] = {}
 
     def learn(self, pieces: Sequence[str]) -> None:
-        """Tokenize new pieces (in one doc, a space between them) and keep their readings."""
-        import numpy as np
-        from spacy.attrs import IDX, IS_PUNCT, ORTH
-
+        """Tokenize new pieces (with spaCy: in one doc, a space between them) and keep their readings."""
         pieces = [p for p in dict.fromkeys(pieces) if p not in self.known]
         if not pieces:
             return
+        if self.piece_tokenizer is not None:
+            for piece in pieces:
+                reading, at = [], 0
+                for token in self.piece_tokenizer(piece):
+                    if token in self.punct_chars:
+                        reading.append((at, True))
+                    elif not is_punct(token):
+                        reading.append((at, False))
+                    at += len(token)
+                self.known[piece] = tuple(reading)
+            return
+        import numpy as np
+        from spacy.attrs import IDX, IS_PUNCT, ORTH
+
         begins = np.zeros(len(pieces), dtype=np.int64)
         np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))[:-1] + 1, out=begins[1:])
         doc = self.tokenizer(" ".join(pieces))
@@ -320,7 +341,9 @@ class PieceStarts:
         """For each text, the character offsets where its sentences start (the first always 0)."""
         found = [self._pieces(t) for t in texts]
         known = self.known
-        self.learn([p for f in found for _, p in f if p not in known])
+        new = [p for f in found for _, p in f if p not in known]
+        if new:
+            self.learn(new)
         return [self._text_starts(t, f) for t, f in zip(texts, found)]
 
     def _pieces(self, text: str) -> list[tuple[int, str]]:
@@ -383,7 +406,11 @@ class PieceStarts:
 
 @lru_cache(maxsize=1)
 def _piece_starts() -> PieceStarts:
-    return PieceStarts(nlp())
+    """spaCy's rules in Python where they are the installed spaCy's (no import of spaCy), else spaCy."""
+    from .tokenizing import piece_tokenizer
+
+    pieces = piece_tokenizer()
+    return PieceStarts(pieces=pieces) if pieces is not None else PieceStarts(nlp())
 
 
 def split_sentences(texts: Iterable[str]) -> list[list[str]]:

@@ -101,6 +101,7 @@ def venv(tmp_path_factory) -> Path:
     # --ignore-installed: the system's (editable) ofsted-nlp 0.1.0 would otherwise count as already installed.
     _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed", wheel], cwd=root)
     assert (site / "ofsted_nlp" / "models" / "ofsted-nlp.npz").is_file(), "the wheel does not ship the model"
+    assert (site / "ofsted_nlp" / "data" / "spacy_en_tokenizer.json").is_file(), "nor the tokenizer's rules"
     return env_dir
 
 

@@ -1,0 +1,103 @@
+"""spaCy's English tokenizer in Python (ofsted_nlp.tokenizing) makes spaCy's tokens, from rules saved from it."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from importlib import metadata
+
+import pytest
+import spacy
+
+from conftest import SEEDS
+from ofsted_nlp import tokenizing
+
+SAVED = json.loads(tokenizing.RULES_PATH.read_text(encoding="utf-8"))
+SAME_SPACY = SAVED["spacy"] == metadata.version("spacy")
+
+
+@pytest.fixture(scope="module")
+def spacy_tokenizer():
+    return spacy.blank("en").tokenizer
+
+
+@pytest.fixture(scope="module")
+def ours():
+    return tokenizing.PieceTokenizer(SAVED)
+
+
+TRICKY = ["services.", "e.g.", "(e.g.", "i.e.,", "Mr.", "St.", "No.", "1.5", "1.5.", "5.2.3", "U.K.", "a.m.",
+          "10a.m.", "10p.m.).", "can't.", "'s", "children's.", "(see", "paragraph).", '"quote."', "\u201cquote.\u201d",
+          "www.ofsted.gov.uk.", "https://www.gov.uk/ofsted.", "enquiries@ofsted.gov.uk.", "well-being.", "(CSC).",
+          "90%.", "\u00a31.5m.", "2019/20.", "...", "?!", "Wait...what?", ":)", "(:)[]", ">:(\u2026#", "<3.", "o.O",
+          "A.B.", "etc.)", "Jan.", "Inc.", "\u2018child\u2019s\u2019.", "\u2014", "\u2026.", "\uff01", "\u3002x"]
+
+
+def _random_pieces(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = list("abcXYZ019.,;:!?()[]{}\"'-\u2013\u2014\u2026/\\@#$%^&*+=<>~`|_\u00ab\u00bb") + [
+        "'s", "n't", "e.g.", "U.K.", "a.m.", ":)", "<3", "www.", "http://", "Mr.", "10p.m.", "(-:", "o.O", ":-)",
+        "'em", "\u0ca0_\u0ca0"]
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(n)]
+
+
+def test_saved_rules_are_the_installed_spacys():
+    """The saved rules are what the installed spaCy has; where another spaCy is installed, they are not used
+    (spaCy tokenizes): `python -m ofsted_nlp.tokenizing` saves them again."""
+    if SAME_SPACY:
+        assert tokenizing.rules_from_spacy() == SAVED
+        assert tokenizing.piece_tokenizer() is not None
+    else:  # pragma: no cover - another spaCy version
+        assert tokenizing.piece_tokenizer() is None
+
+
+def test_pieces_are_tokenized_as_spacy_does(spacy_tokenizer, ours):
+    pieces = TRICKY + _random_pieces(20000, seed=1)
+    got = [ours(p) for p in pieces]
+    want = [[t.text for t in spacy_tokenizer(p)] for p in pieces]
+    assert [p for p, g, w in zip(pieces, got, want) if g != w] == []
+    assert sum(len(w) > 1 for w in want) > 10000  # the pieces exercise the affix and special-case rules
+
+
+def test_the_seed_letters_pieces_are_tokenized_as_spacy_does(spacy_tokenizer, ours):
+    pieces = sorted({p for path in SEEDS.glob("*.txt") for p in path.read_text(encoding="utf-8").split()})
+    assert len(pieces) > 1000
+    assert [p for p in pieces if ours(p) != [t.text for t in spacy_tokenizer(p)]] == []
+
+
+@pytest.mark.slow
+def test_every_corpus_piece_is_tokenized_as_spacy_does(corpus_letters, spacy_tokenizer, ours):
+    pieces = sorted({p for letter in corpus_letters.values() if hasattr(letter, "blocks")
+                     for b in letter.blocks for p in b.text.split()})
+    assert len(pieces) > 20000
+    assert [p for p in pieces if ours(p) != [t.text for t in spacy_tokenizer(p)]] == []
+
+
+def test_is_punct_is_spacys(spacy_tokenizer):
+    from spacy.attrs import IS_PUNCT
+
+    spacys = spacy_tokenizer.vocab.lex_attr_getters[IS_PUNCT]
+    for text in TRICKY + ["!", "\u00ab", "\u2014", "--", "%", "$", "#", "a", "\u0661"]:
+        assert tokenizing.is_punct(text) == spacys(text), text
+
+
+@pytest.mark.skipif(not SAME_SPACY, reason="the saved rules are another spaCy's")
+def test_tag_does_not_import_spacy(tmp_path):
+    """Tagging a letter reads its sentences without importing spaCy (~0.7 s of CPU at every start)."""
+    letter = next(SEEDS.glob("003_*.txt"))
+    code = (
+        "import sys\n"
+        "from ofsted_nlp.cli import app\n"
+        f"sys.argv = ['ofsted-nlp', 'tag', {str(letter)!r}, '-o', {str(tmp_path / 't.csv')!r}]\n"
+        "try:\n"
+        "    app(prog_name='ofsted-nlp')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print('loaded:' + ','.join(m for m in ('spacy', 'thinc') if m in sys.modules))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "loaded:"
+    assert (tmp_path / "t.csv").stat().st_size > 1000
