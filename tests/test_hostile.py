@@ -757,7 +757,7 @@ SIGNAL_WORDS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated", sign
 @pytest.fixture(scope="module")
 def many_letters(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("many")
-    _seed_copies(root / "d", 600)  # enough work that a run is still going when the signal comes, on a quiet machine
+    _seed_copies(root / "d", 2400)  # enough work that a run is still going when the signal comes, on a quiet machine
     return root / "d"
 
 
