@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .sections import GRADE
 from .tokenizing import PieceTokenizer, is_punct
 
 if TYPE_CHECKING:  # numpy and spaCy are imported when first used: the CLI's --help must stay fast
-    import numpy as np
     from spacy.language import Language
-    from spacy.tokens import Doc
-    from spacy.vocab import Vocab
 
 MIN_WORDS = 4
 
@@ -160,96 +157,17 @@ _THREE_LOWER_RE = re.compile(r"[a-z]{3}")
 _DIGIT_OR_STAT_WORD_RE = re.compile(r"\d|minority ethnic|residential special|fewer than five|\bnone\b|proportion of", re.I)
 
 
-class SentenceStarts:
-    """Where spaCy's stock ``sentencizer`` (default punctuation) starts sentences, for many docs at once.
-
-    The stock component walks the doc in Python, building a Token object for
-    every token; this reads the tokens' ORTH, IS_PUNCT and IDX in one
-    ``Doc.to_array`` call per doc and applies the same rule to a whole batch
-    with numpy. The rule (``Sentencizer.predict``): the first token starts a
-    sentence, and so does every token that is neither punctuation nor one of
-    the punct_chars when one of the punct_chars stands since the last token
-    that was neither.
-    """
-
-    def __init__(self, vocab: Vocab) -> None:
-        import numpy as np
-        from spacy.pipeline import Sentencizer
-
-        # ORTH is the hash of a token's text, so equal hashes mean equal text.
-        self.punct_orths = np.array(
-            sorted({vocab.strings.add(c) for c in Sentencizer.default_punct_chars}), dtype=np.uint64
-        )
-
-    def token_starts(self, docs: Sequence[Doc]) -> tuple[list[list[int]], list[list[int]]]:
-        """For each doc, the indices of the tokens that start a sentence, and their character offsets."""
-        import numpy as np
-        from spacy.attrs import IDX, IS_PUNCT, ORTH
-
-        if not docs:
-            return [], []
-        arrays = [doc.to_array([ORTH, IS_PUNCT, IDX]) for doc in docs]
-        lengths = [len(a) for a in arrays]
-        offsets = np.cumsum([0] + lengths)
-        a = np.concatenate(arrays)
-        first = np.zeros(len(a), dtype=bool)
-        first[offsets[:-1][np.array(lengths) > 0]] = True
-        starts = self._starts(a, first)
-        cuts = np.searchsorted(starts, offsets).tolist()
-        tokens, chars = starts.tolist(), a[starts, 2].tolist()
-        pieces = list(zip(cuts, cuts[1:], offsets.tolist()))
-        return [[t - o for t in tokens[i:j]] for i, j, o in pieces], [chars[i:j] for i, j, _ in pieces]
-
-    def _starts(self, a: np.ndarray, first: np.ndarray) -> np.ndarray:
-        """Indices (into ``a``: rows of ORTH, IS_PUNCT, IDX) of the tokens that start a sentence, where
-        ``first`` flags each doc's first token."""
-        import numpy as np
-
-        at = np.searchsorted(self.punct_orths, a[:, 0]).clip(max=len(self.punct_orths) - 1)
-        in_punct_chars = self.punct_orths[at] == a[:, 0]
-        # Tokens where the scan's state resets: a doc's first token and every
-        # token that is neither punctuation nor one of the punct_chars.
-        resets = np.flatnonzero(first | ~(in_punct_chars | (a[:, 1] == 1)))
-        # How many punct_chars stand before each reset token. A reset token is one
-        # of them only if it is a doc's first, and then it counts for the next reset.
-        seen = (np.cumsum(in_punct_chars) - in_punct_chars)[resets]
-        starts_here = first[resets]
-        starts_here[1:] |= seen[1:] > seen[:-1]  # one of them since the previous reset
-        return resets[starts_here]
-
-    def __call__(self, doc: Doc) -> Doc:
-        return next(iter(self.pipe([doc])))
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        """Set the sentence starts on each doc, as the stock component does (keeping any already set)."""
-        import numpy as np
-        from spacy.attrs import SENT_START
-        from spacy.util import minibatch
-
-        for batch in minibatch(docs, batch_size):
-            for doc, starts in zip(batch, self.token_starts(batch)[0]):
-                guess = np.full(len(doc), -1, dtype=np.int64)
-                guess[starts] = 1
-                old = doc.to_array(SENT_START).astype(np.int64)
-                doc.from_array([SENT_START], np.where(old != 0, old, guess).astype(np.uint64))
-                yield doc
-
-
 @lru_cache(maxsize=1)
 def nlp() -> Language:
-    """The spaCy pipeline: a blank English tokenizer and our sentencizer (stock rule, vectorised).
+    """spaCy's blank English pipeline: its tokenizer reads the pieces :class:`PieceStarts` needs where the
+    saved rules (:mod:`ofsted_nlp.tokenizing`) are another spaCy version's.
 
-    A trained parser finds the same boundaries on this formal prose at a
-    fraction of the speed, so it has not earned its cost.
+    A trained parser finds the same sentence boundaries on this formal prose at
+    a fraction of the speed, so it has not earned its cost.
     """
     import spacy
-    from spacy.language import Language
 
-    if not Language.has_factory("ofsted_sentencizer"):
-        Language.factory("ofsted_sentencizer", func=lambda nlp, name: SentenceStarts(nlp.vocab))
-    pipeline = spacy.blank("en")
-    pipeline.add_pipe("ofsted_sentencizer")
-    return pipeline
+    return spacy.blank("en")
 
 
 class PieceStarts:
@@ -259,8 +177,11 @@ class PieceStarts:
     spaCy's tokenizer cuts its input at whitespace and tokenizes each
     whitespace-separated piece on its own (a run of whitespace other than the
     single space after a piece is a token of its own); the sentencizer's rule
-    (see :class:`SentenceStarts`) then needs, of each token, only whether it is
-    one of the punct_chars, other punctuation, or neither ("a word"). A state
+    (``Sentencizer.predict``: the first token starts a sentence, and so does
+    every token that is neither punctuation nor one of the punct_chars when one
+    of the punct_chars stands since the last token that was neither) then needs,
+    of each token, only whether it is one of the punct_chars, other
+    punctuation, or neither ("a word"). A state
     only opens at one of the punct_chars, so the pieces that hold one are the
     only ones read in full: each distinct piece is tokenized once (in one doc
     with the other new pieces of the call) and its reading kept, as the offsets
