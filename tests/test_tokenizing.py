@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from importlib import metadata
 
 import pytest
@@ -81,23 +79,3 @@ def test_is_punct_is_spacys(spacy_tokenizer):
     spacys = spacy_tokenizer.vocab.lex_attr_getters[IS_PUNCT]
     for text in TRICKY + ["!", "\u00ab", "\u2014", "--", "%", "$", "#", "a", "\u0661"]:
         assert tokenizing.is_punct(text) == spacys(text), text
-
-
-@pytest.mark.skipif(not SAME_SPACY, reason="the saved rules are another spaCy's")
-def test_tag_does_not_import_spacy(tmp_path):
-    """Tagging a letter reads its sentences without importing spaCy (~0.7 s of CPU at every start)."""
-    letter = next(SEEDS.glob("003_*.txt"))
-    code = (
-        "import sys\n"
-        "from ofsted_nlp.cli import app\n"
-        f"sys.argv = ['ofsted-nlp', 'tag', {str(letter)!r}, '-o', {str(tmp_path / 't.csv')!r}]\n"
-        "try:\n"
-        "    app(prog_name='ofsted-nlp')\n"
-        "except SystemExit as exc:\n"
-        "    assert not exc.code, exc.code\n"
-        "print('loaded:' + ','.join(m for m in ('spacy', 'thinc') if m in sys.modules))\n"
-    )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip().splitlines()[-1] == "loaded:"
-    assert (tmp_path / "t.csv").stat().st_size > 1000
