@@ -218,15 +218,19 @@ class PieceStarts:
         self.other_space = re.compile(r"[^\S ]")
         self.piece = re.compile(r"\S+")
         self.space = re.compile(r"\s+")
-        # piece -> its tokens that are not other punctuation: (offset in the piece, is one of the punct_chars)
+        # piece -> its tokens that are not other punctuation: (offset in the piece, is one of the punct_chars).
+        # Written by whichever thread learns a piece first (the same reading whoever does); a cache of at most
+        # about `limit` pieces (the corpus has some 6,000 that hold a sentence-ending mark).
         self.known: dict[str, tuple[tuple[int, bool], ...]] = {}
+        self.limit = 200_000
 
-    def learn(self, pieces: Sequence[str]) -> None:
-        """Tokenize new pieces (with spaCy: in one doc, a space between them) and keep their readings."""
-        pieces = [p for p in dict.fromkeys(pieces) if p not in self.known]
+    def learn(self, pieces: Sequence[str]) -> dict[str, tuple[tuple[int, bool], ...]]:
+        """Tokenize pieces (with spaCy: in one doc, a space between them), keep their readings and return them."""
+        pieces = list(dict.fromkeys(pieces))
         if not pieces:
-            return
+            return {}
         if self.piece_tokenizer is not None:
+            learnt = {}
             for piece in pieces:
                 reading, at = [], 0
                 for token in self.piece_tokenizer(piece):
@@ -235,8 +239,13 @@ class PieceStarts:
                     elif not is_punct(token):
                         reading.append((at, False))
                     at += len(token)
-                self.known[piece] = tuple(reading)
-            return
+                learnt[piece] = tuple(reading)
+        else:
+            learnt = self._learn_with_spacy(pieces)
+        self.known.update(learnt)
+        return learnt
+
+    def _learn_with_spacy(self, pieces: list[str]) -> dict[str, tuple[tuple[int, bool], ...]]:
         import numpy as np
         from spacy.attrs import IDX, IS_PUNCT, ORTH
 
@@ -255,17 +264,24 @@ class PieceStarts:
                 readings[k].append((off, True))
             elif not punct:
                 readings[k].append((off, False))
-        for piece, reading in zip(pieces, readings):
-            self.known[piece] = tuple(reading)
+        return {piece: tuple(reading) for piece, reading in zip(pieces, readings)}
 
     def starts(self, texts: Sequence[str]) -> list[list[int]]:
         """For each text, the character offsets where its sentences start (the first always 0)."""
         found = [self._pieces(t) for t in texts]
-        known = self.known
-        new = [p for f in found for _, p in f if p not in known]
+        if len(self.known) > self.limit:  # a cache: past its limit it starts again
+            self.known = {}
+        new = [p for f in found for _, p in f if p not in self.known]
         if new:
             self.learn(new)
         return [self._text_starts(t, f) for t, f in zip(texts, found)]
+
+    def _reading(self, piece: str) -> tuple[tuple[int, bool], ...]:
+        # (another thread may have started the cache again since this one learnt the piece)
+        reading = self.known.get(piece)
+        if reading is None:
+            reading = self.learn([piece])[piece]
+        return reading
 
     def _pieces(self, text: str) -> list[tuple[int, str]]:
         """The pieces of ``text`` that hold one of the punct_chars, with their offsets."""
@@ -279,7 +295,7 @@ class PieceStarts:
 
     def _text_starts(self, text: str, found: list[tuple[int, str]]) -> list[int]:
         starts = [0]
-        known = self.known
+        reading = self._reading
         open_ = False  # one of the punct_chars since the last word
         pos = 0
         for at, piece in found:
@@ -288,7 +304,7 @@ class PieceStarts:
                 if word is not None:
                     starts.append(word)
                     open_ = False
-            for off, is_end in known[piece]:
+            for off, is_end in reading(piece):
                 if is_end:
                     open_ = True
                 elif open_:
@@ -316,9 +332,7 @@ class PieceStarts:
                 return pos
             piece = self.piece.match(text, pos, end)
             assert piece is not None
-            if piece.group() not in self.known:
-                self.learn([piece.group()])
-            for off, is_end in self.known[piece.group()]:
+            for off, is_end in self._reading(piece.group()):
                 if not is_end:
                     return pos + off
             pos = piece.end()

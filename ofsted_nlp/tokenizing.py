@@ -76,11 +76,14 @@ class PieceTokenizer:
         self.longest_rematch = max(map(len, self.rematched), default=0)
         self.punct_chars = frozenset(rules["punct_chars"])
         self.cache: dict[str, list[str]] = {}
+        self.limit = 200_000
 
     def __call__(self, piece: str) -> list[str]:
         """The token texts of ``piece`` (which holds no whitespace), in order; they join to ``piece``."""
         tokens = self.cache.get(piece)
         if tokens is None:
+            if len(self.cache) > self.limit:  # a cache: past its limit it starts again
+                self.cache = {}
             tokens = self.cache[piece] = self._rematch(self._affixes(piece))
         return tokens
 

@@ -170,3 +170,20 @@ def test_split_sentences_matches_stock_on_every_corpus_block(corpus_letters, sto
 )
 def test_is_finding_text_guards_do_not_change_the_rules(sentence, finding):
     assert segmenting.is_finding_text(sentence) is finding
+
+
+def test_threads_split_as_one_does_while_the_cache_starts_again(stock, reader):
+    """Eight threads splitting at once, with a piece cache so small that it keeps starting again, find the
+    sentences one thread finds (and spaCy's stock sentencizer)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = _through_spacy(TRICKY + _random_texts(400, seed=31))
+    expected = _stock_split(stock, texts)
+    reader.limit = 20
+    reader.known = {}
+    batches = [texts[i::8] for i in range(8)] * 4
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(split_sentences, batches))
+    for batch, got in zip(batches, results):
+        assert got == [expected[texts.index(t)] for t in batch]
+    assert len(reader.known) <= 20 + max(len(b) for b in batches) * 25  # started again, did not grow unbounded
