@@ -230,11 +230,12 @@ def piece_tokenizer() -> PieceTokenizer | None:
     try:
         rules = json.loads(RULES_PATH.read_text(encoding="utf-8"))
         installed = metadata.version("spacy")
-    except (OSError, ValueError, metadata.PackageNotFoundError):
+        if not isinstance(rules, dict) or rules.get("format") != FORMAT or rules.get("spacy") != installed:
+            return None
+        return PieceTokenizer(rules)
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, re.error,
+            metadata.PackageNotFoundError):  # a damaged file: spaCy tokenizes
         return None
-    if rules.get("format") != FORMAT or rules.get("spacy") != installed:
-        return None
-    return PieceTokenizer(rules)
 
 
 if __name__ == "__main__":  # pragma: no cover

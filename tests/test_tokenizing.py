@@ -79,3 +79,20 @@ def test_is_punct_is_spacys(spacy_tokenizer):
     spacys = spacy_tokenizer.vocab.lex_attr_getters[IS_PUNCT]
     for text in TRICKY + ["!", "\u00ab", "\u2014", "--", "%", "$", "#", "a", "\u0661"]:
         assert tokenizing.is_punct(text) == spacys(text), text
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"format": 1}', "[]", "bad pattern"])
+def test_a_damaged_rules_file_leaves_tokenizing_to_spacy(tmp_path, monkeypatch, damage):
+    if damage == "bad pattern":
+        rules = dict(SAVED, prefix={"pattern": "(unclosed", "flags": 32})
+        damage = json.dumps(rules)
+    elif damage == '{"format": 1}':
+        damage = json.dumps({"format": 1, "spacy": metadata.version("spacy")})  # the right version, no rules
+    path = tmp_path / "rules.json"
+    path.write_text(damage, encoding="utf-8")
+    monkeypatch.setattr(tokenizing, "RULES_PATH", path)
+    tokenizing.piece_tokenizer.cache_clear()
+    try:
+        assert tokenizing.piece_tokenizer() is None
+    finally:
+        tokenizing.piece_tokenizer.cache_clear()
