@@ -47,3 +47,29 @@ def corpus_letters(corpus) -> dict:
 def seed(prefix: str) -> Path:
     (path,) = SEEDS.glob(f"{prefix}_*.txt")
     return path
+
+
+def assert_threads_agree(model, batches: list[list[str]]) -> None:
+    """Eight threads calling a fresh copy of ``model`` (no word tables yet: the threads build them) give one
+    thread's probabilities, with the shared word index as it is and while it starts new generations under
+    them (a limit of 300 words)."""
+    import copy
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from ofsted_nlp import wordtable
+
+    expected = [model.probabilities(b) for b in batches]
+    for limit in (500_000, 300):
+        fresh = copy.deepcopy(model)
+        assert "_scoring" not in vars(fresh)  # a copy starts with no tables
+        saved = wordtable.INDEX.limit
+        wordtable.INDEX.__init__(limit=limit)
+        try:
+            with ThreadPoolExecutor(8) as pool:
+                got = list(pool.map(fresh.probabilities, batches * 3))
+        finally:
+            wordtable.INDEX.__init__(limit=saved)
+        for (P, Q), (P2, Q2) in zip(expected * 3, got):
+            assert np.abs(P - P2).max() < 1e-12 and np.abs(Q - Q2).max() < 1e-12

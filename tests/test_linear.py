@@ -3,7 +3,6 @@ a `tag` that never imports scikit-learn, scipy or pandas."""
 
 from __future__ import annotations
 
-import copy
 import csv
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
-from conftest import REPO, SEEDS
+from conftest import REPO, SEEDS, assert_threads_agree
 from ofsted_nlp.schema import POLARITIES, THEMES
 
 
@@ -86,25 +85,8 @@ def test_numpy_path_equals_sklearn_for_a_trained_model_and_its_saved_copy(tmp_pa
 
 def test_eight_threads_tag_a_loaded_model_as_one_does(shipped_model):
     """The numpy path's word tables are built and shared by threads: 8 threads give one thread's results."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ofsted_nlp import wordtable
-
     texts = _seed_and_unseen_sentences()
-    batches = [texts[i::7] for i in range(7)] + [texts[i::3] for i in range(3)]
-    expected = [shipped_model.probabilities(b) for b in batches]
-    for limit in (500_000, 300):
-        fresh = copy.deepcopy(shipped_model)  # no tables yet: the threads build them
-        assert "_scoring" not in vars(fresh)
-        saved = wordtable.INDEX.limit
-        wordtable.INDEX.__init__(limit=limit)  # with 300 words, new generations all the time
-        try:
-            with ThreadPoolExecutor(8) as pool:
-                got = list(pool.map(fresh.probabilities, batches * 3))
-        finally:
-            wordtable.INDEX.__init__(limit=saved)
-        for (P, Q), (P2, Q2) in zip(expected * 3, got):
-            assert np.abs(P - P2).max() < 1e-12 and np.abs(Q - Q2).max() < 1e-12
+    assert_threads_agree(shipped_model, [texts[i::7] for i in range(7)] + [texts[i::3] for i in range(3)])
 
 
 def test_tag_imports_no_sklearn_scipy_pandas_or_spacy(tmp_path):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from conftest import REPO
+from conftest import REPO, assert_threads_agree
 from ofsted_nlp.labels import POLARITIES, THEMES, load_seed_labels
 from ofsted_nlp.model import CodebookFeatures, ModelError, fit_model, load_model, save_model
 
@@ -329,22 +329,6 @@ def test_polarity_with_the_layout_is_the_same_from_predict_and_from_tables(small
 def test_eight_threads_tag_as_one_does(small_model, seed_data):
     """A fresh model's word tables are built and shared by threads: 8 threads give one thread's results,
     also while the shared word index starts new generations under them."""
-    import copy
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ofsted_nlp import wordtable
-
     texts = seed_data[0]
-    batches = [texts[i::5] + [f"A sentence about {w} and caseloads." for w in texts[i].split()[:4]] for i in range(16)]
-    expected = [small_model.probabilities(b) for b in batches]
-    for limit in (500_000, 300):
-        fresh = copy.deepcopy(small_model)  # no tables yet: the threads build them
-        saved = wordtable.INDEX.limit
-        wordtable.INDEX.__init__(limit=limit)  # a fresh index; with 300 words, new generations all the time
-        try:
-            with ThreadPoolExecutor(8) as pool:
-                got = list(pool.map(fresh.probabilities, batches * 3))
-        finally:
-            wordtable.INDEX.__init__(limit=saved)
-        for (P, Q), (P2, Q2) in zip(expected * 3, got):
-            assert np.abs(P - P2).max() < 1e-12 and np.abs(Q - Q2).max() < 1e-12
+    assert_threads_agree(small_model, [texts[i::5] + [f"A sentence about {w} and caseloads." for w in texts[i].split()[:4]]
+                                       for i in range(16)])
