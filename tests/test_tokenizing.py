@@ -59,6 +59,21 @@ def test_pieces_are_tokenized_as_spacy_does(spacy_tokenizer, ours):
     assert sum(len(w) > 1 for w in want) > 10000  # the pieces exercise the affix and special-case rules
 
 
+def test_special_cases_among_any_characters_are_tokenized_as_spacy_does(spacy_tokenizer, ours):
+    """Pieces of letters, digits, punctuation and symbols of several scripts around the special cases."""
+    rng = random.Random(99)
+    pool = [chr(c) for c in [*range(33, 127), *range(0xA1, 0x250), *range(0x2010, 0x2070), *range(0x3000, 0x3020),
+                             *range(0xFF01, 0xFF20)] if not chr(c).isspace()]
+    specials = [k for k in SAVED["special_cases"] if not any(c.isspace() for c in k)]
+
+    def some(k: int) -> str:
+        return "".join(rng.choice(pool) for _ in range(rng.randint(0, k)))
+
+    pieces = [rng.choice([some(10) or "x", rng.choice(specials) + some(3), some(3) + rng.choice(specials) + some(2)])
+              for _ in range(20000)]
+    assert [p for p in pieces if ours(p) != [t.text for t in spacy_tokenizer(p)]] == []
+
+
 def test_the_seed_letters_pieces_are_tokenized_as_spacy_does(spacy_tokenizer, ours):
     pieces = sorted({p for path in SEEDS.glob("*.txt") for p in path.read_text(encoding="utf-8").split()})
     assert len(pieces) > 1000
