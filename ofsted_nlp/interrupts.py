@@ -19,8 +19,10 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
-__all__ = ["Interrupted", "install", "check", "received", "exit_code", "register", "unregister", "describe"]
+__all__ = ["Interrupted", "install", "check", "received", "exit_code", "register", "unregister", "describe", "held"]
 
 _NAMES = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up"}
 SIGNALS = {getattr(signal, name): what for name, what in _NAMES.items() if hasattr(signal, name)}
@@ -96,6 +98,21 @@ def said() -> bool:
 
 def mark_said() -> None:
     _said[0] = True
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Hold these signals back for the block (they are delivered when it ends): for steps that must not be
+    cut in two, as making a temporary file and registering it for removal."""
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - no pthread_sigmask
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def register(path: str | os.PathLike) -> None:

@@ -108,7 +108,8 @@ def atomic_paths(paths: Sequence[str | Path]) -> Iterator[list[Path]]:
     outputs: list[_Output] = []
     try:
         for p in paths:
-            outputs.append(_Output(Path(p)))
+            with interrupts.held():  # a signal between making a temporary file and keeping it here would orphan it
+                outputs.append(_Output(Path(p)))
         yield [o.tmp for o in outputs]
         for o in outputs:
             o.finish()

@@ -889,3 +889,32 @@ def test_unreadable_subfolder_is_reported(tmp_path, monkeypatch):
     found = find_documents([tmp_path])
     assert [p.name for p in found.files] == ["open.txt"]
     assert found.problems == [f"{tmp_path / 'locked'}: folder cannot be read (Permission denied); skipped"]
+
+
+def test_a_signal_just_after_a_temporary_output_is_made_leaves_nothing(tmp_path):
+    """Item 5: SIGTERM arriving the moment the temporary file exists, before the output keeps it, still has
+    it removed (the signal is held back while the file is made and registered)."""
+    (tmp_path / "out.csv").write_text("earlier output\n")
+    code = textwrap.dedent(f"""
+        import os, signal, sys, tempfile
+        from ofsted_nlp import interrupts
+        from ofsted_nlp.outputs import atomic_path
+        interrupts.install()
+        real = tempfile.mkstemp
+        def mkstemp(*args, **kwargs):
+            made = real(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGTERM)  # the signal comes now, the file just made
+            return made
+        tempfile.mkstemp = mkstemp
+        try:
+            with atomic_path({str(tmp_path / "out.csv")!r}) as tmp:
+                tmp.write_text("new output")
+        except interrupts.Interrupted:
+            print("interrupted")
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env=os.environ | {"PYTHONPATH": str(REPO)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "interrupted"
+    assert (tmp_path / "out.csv").read_text() == "earlier output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
