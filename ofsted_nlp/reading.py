@@ -44,9 +44,6 @@ MIN_TEXT_CHARS = 200
 
 PAGE_BREAK = "\f"
 
-# spaCy refuses a text longer than this (error E088) unless told otherwise.
-SPACY_MAX_LENGTH = 1_000_000
-
 
 class CodepageWarning(UserWarning):
     """Text was not UTF-8 and was decoded as Windows-1252."""
@@ -221,18 +218,13 @@ def _read_regular_file(p: Path, lim: Limits) -> bytes:
 
 def _check_chars(p: Path, pages: list[list[str]], lim: Limits) -> None:
     """Refuse a document over the character limit, counted as the cleaner will see it (NFKC can
-    lengthen text: one ligature character becomes up to 18), and make sure spaCy takes what is allowed."""
+    lengthen text: one ligature character becomes up to 18). (spaCy's own length limit does not apply: only
+    its tokenizer ever reads a document's pieces, and the tokenizer has none.)"""
     n = sum(sum(map(len, page)) + len(page) for page in pages)  # each line and its newline
     if n > lim.chars or not all(all(map(str.isascii, page)) for page in pages):
         n = sum(len(unicodedata.normalize("NFKC", "\n".join(page))) + 1 for page in pages)
     if n > lim.chars:
         raise OfstedReadError(p, _over("character", f"{n:,} characters", f"{lim.chars:,}", "chars"))
-    if n > SPACY_MAX_LENGTH:  # only when the limit was raised past spaCy's own
-        from .segmenting import _piece_starts, nlp
-
-        if _piece_starts().piece_tokenizer is None:  # spaCy itself tokenizes: let it take this much
-            pipeline = nlp()
-            pipeline.max_length = max(pipeline.max_length, n + 1)
 
 
 # --------------------------------------------------------------------------- tables written by ofsted-nlp
