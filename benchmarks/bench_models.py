@@ -48,7 +48,7 @@ def main() -> int:
         for name, files in sets.items():
             for model in ("fast", "accurate"):
                 out = Path(tmp) / f"{model}.csv"
-                cmd = [sys.executable, "-m", "ofsted_nlp.cli", "tag", *files, "--format", "csv", "-o", str(out)]
+                cmd = [sys.executable, "-m", "ofsted_nlp.cli.app", "tag", *files, "--format", "csv", "-o", str(out)]
                 if model == "accurate":
                     cmd += ["--model", "accurate"]
                 m = run_child(f"{model}, {name}", cmd)

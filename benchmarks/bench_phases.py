@@ -5,7 +5,7 @@
 One process, the phases in the order ``tag`` runs them, each timed with
 ``time.process_time`` (this process's CPU, so the machine's load matters
 little): the floor's imports (spaCy, pypdfium2), the tool's extra imports
-(ofsted_nlp.model: numpy and the codebook's patterns, no longer scikit-learn
+(ofsted_nlp.tagging.model: numpy and the codebook's patterns, no longer scikit-learn
 or scipy; the writers), loading the shipped
 model, then for the 120 held-out-style PDFs of bench_tag.py (or the whole
 corpus with --all): PDF text extraction (read_pages), the rest of
@@ -50,22 +50,23 @@ def main() -> int:
 
     timed("import pypdfium2 (tag imports no spaCy where its saved tokenizer rules are the installed spaCy's)",
           lambda: __import__("pypdfium2"))
-    timed("import ofsted_nlp.model (numpy; scikit-learn and scipy not needed to tag)", lambda: __import__("ofsted_nlp.model"))
-    timed("import ofsted_nlp.writers, tables, pipeline", lambda: [__import__(f"ofsted_nlp.{m}") for m in
-                                                                 ("writers", "tables", "pipeline", "letter")])
+    timed("import ofsted_nlp.tagging.model (numpy; scikit-learn and scipy not needed to tag)",
+          lambda: __import__("ofsted_nlp.tagging.model"))
+    timed("import ofsted_nlp.batch.writers, rows, pipeline and reading.letter",
+          lambda: [__import__(f"ofsted_nlp.{m}") for m in ("batch.writers", "batch.rows", "batch.pipeline", "reading.letter")])
+    from ofsted_nlp.batch.pipeline import CHUNK, batch_gc
+    from ofsted_nlp.batch.rows import finding_rows
+    from ofsted_nlp.batch.writers import open_writer
     from ofsted_nlp.errors import OfstedReadError
-    from ofsted_nlp.letter import read_letter
-    from ofsted_nlp.model import load_model
-    from ofsted_nlp.pipeline import CHUNK, batch_gc
-    from ofsted_nlp.reading import read_pages
-    from ofsted_nlp.segmenting import _piece_starts
-    from ofsted_nlp.tables import finding_rows
-    from ofsted_nlp.writers import open_writer
+    from ofsted_nlp.reading.extraction import read_pages
+    from ofsted_nlp.reading.letter import read_letter
+    from ofsted_nlp.reading.sentences import piece_starts
+    from ofsted_nlp.tagging.model import load_model
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = timed("load the shipped model", load_model)
-        timed("build the sentence splitter (spaCy's rules in Python, or spaCy's pipeline)", _piece_starts)
+        timed("build the sentence splitter (spaCy's rules in Python, or spaCy's pipeline)", piece_starts)
         batch_gc()
         def extract_all():
             for f in files:
@@ -137,16 +138,16 @@ def interleaved(files: list[Path]) -> int:
     import pypdfium2 as pdfium
     import spacy
 
+    from ofsted_nlp.batch.pipeline import batch_gc
+    from ofsted_nlp.batch.rows import finding_rows
     from ofsted_nlp.errors import OfstedReadError
-    from ofsted_nlp.letter import read_letter
-    from ofsted_nlp.model import load_model
-    from ofsted_nlp.pipeline import batch_gc
-    from ofsted_nlp.segmenting import _piece_starts
-    from ofsted_nlp.tables import finding_rows
+    from ofsted_nlp.reading.letter import read_letter
+    from ofsted_nlp.reading.sentences import piece_starts
+    from ofsted_nlp.tagging.model import load_model
 
     blank = spacy.blank("en")
     blank.add_pipe("sentencizer")
-    _piece_starts()
+    piece_starts()
     clock = time.process_time
     floor_s = read_s = tag_s = 0.0
     n = 0

@@ -250,8 +250,8 @@ def seed_model(folder: Path) -> Path:
     import numpy as np
     import sklearn
 
-    from ofsted_nlp.labels import THEMES, load_seed_labels
-    from ofsted_nlp.model import fit_model, save_model
+    from ofsted_nlp.tagging.model import fit_model, save_model
+    from ofsted_nlp.training.labels import THEMES, load_seed_labels
 
     labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
     Y = np.array([[1 if t in lab.themes else 0 for t in THEMES] for lab in labels], dtype=int)
@@ -280,9 +280,9 @@ def profile(args: argparse.Namespace, model_args: list[str], tmp: Path) -> int:
     files = held_out_style(args.corpus)
     _warm(files)
     out = Path(args.profile).resolve()
-    cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "ofsted_nlp.cli", "tag", *map(str, files),
+    cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "ofsted_nlp.cli.app", "tag", *map(str, files),
            "--jobs", "1", "--format", "csv", "--output", str(tmp / "profiled.csv"), *model_args]
-    print(f"load {_loadavg():.1f}; profiling: python -m cProfile -o {out} -m ofsted_nlp.cli tag <120 PDFs> --jobs 1",
+    print(f"load {_loadavg():.1f}; profiling: python -m cProfile -o {out} -m ofsted_nlp.cli.app tag <120 PDFs> --jobs 1",
           file=sys.stderr)
     start = time.perf_counter()
     subprocess.run(cmd, env=child_env(), stdout=subprocess.DEVNULL, check=False)
@@ -350,7 +350,7 @@ def main() -> int:
         # In a child, so that this process stays small.
         subprocess.run([sys.executable, __file__, "--_seed_model", str(tmp)], check=True, env=child_env())
         model_args, model_name = ["--model", str(tmp / "seed-model.npz")], "a model trained on the seeds"
-    cli = [sys.executable, "-m", "ofsted_nlp.cli"]
+    cli = [sys.executable, "-m", "ofsted_nlp.cli.app"]
     tag = cli[:3] + ["tag"]
 
     if args.profile:
@@ -366,7 +366,7 @@ def main() -> int:
     print(f"load average {load_start[0]:.1f} {load_start[1]:.1f} {load_start[2]:.1f}; warming the disk cache",
           file=sys.stderr)
     _warm(corpus_pdfs)
-    subprocess.run([sys.executable, "-c", "import spacy, sklearn, pypdfium2, ofsted_nlp.model"], env=child_env(),
+    subprocess.run([sys.executable, "-c", "import spacy, sklearn, pypdfium2, ofsted_nlp.tagging.model"], env=child_env(),
                    check=True)  # the libraries' files too, untimed
 
     m: dict[str, Measurement] = {}

@@ -57,7 +57,7 @@ from IPython.display import Image, Markdown, display
 
 from ofsted_nlp import (THEMES, OfstedReadError, explain_sentence, find_authority, findings_table,
                         kwic, load_model, read_letter, theme_matrix, theme_terms)
-from ofsted_nlp.plots import heatmap_png
+from ofsted_nlp.views.plots import heatmap_png
 
 # The repository is the folder holding pyproject.toml: this one or one above it
 # (the notebook normally runs from notebooks/).
@@ -71,7 +71,7 @@ pd.set_option("display.width", 200)
 FIGURES = Path(tempfile.mkdtemp(prefix="ofsted-tour-"))
 
 def show_heatmap(matrix, name):
-    \"\"\"Draw a theme matrix with ofsted_nlp.plots.heatmap_png and show the picture here.\"\"\"
+    \"\"\"Draw a theme matrix with ofsted_nlp.views.plots.heatmap_png and show the picture here.\"\"\"
     display(Image(filename=str(heatmap_png(matrix, FIGURES / f"{name}.png"))))
 
 print("repository:", REPO.name, "| seed letters:", len(list(LETTERS.glob("*.txt"))))"""),
@@ -202,7 +202,7 @@ seed_table = findings_table(seed_letters, model)
 seed_matrix = theme_matrix(seed_table)
 display(seed_matrix.drop(columns=["old_la_code", "region_name"]).round(2))"""),
     ("md", """\
-The heatmap (`ofsted_nlp.plots.heatmap_png`) draws the same matrix: blue
+The heatmap (`ofsted_nlp.views.plots.heatmap_png`) draws the same matrix: blue
 leans positive, red negative, grey where there is nothing to weigh. Given a
 `value="count"` matrix it also writes the number of positive (+) and negative
 (−) findings in each cell, which tells a balance of 1 positive finding from
@@ -333,11 +333,11 @@ visit holds about 70 findings, a full report 250-800, so a change between
 kinds is not like for like. `timeline` lists every document in date order.
 (`ofsted-nlp change PATH --authority Hackney`)"""),
     ("code", """\
-from ofsted_nlp.evidence import evidence
-from ofsted_nlp.matrix import with_neighbour_median
-from ofsted_nlp.plots import heatmap_png
-from ofsted_nlp.selection import neighbour_group, neighbours, select
-from ofsted_nlp.timeline import change_table, timeline
+from ofsted_nlp.views.evidence import evidence
+from ofsted_nlp.views.matrix import with_neighbour_median
+from ofsted_nlp.views.plots import heatmap_png
+from ofsted_nlp.views.selection import neighbour_group, neighbours, select
+from ofsted_nlp.views.timeline import change_table, timeline
 
 change = change_table(select(seed_table, authority="Hackney"))
 print(change["compared"].iloc[0])

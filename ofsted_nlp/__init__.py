@@ -79,45 +79,45 @@ __all__ = [
 ]
 
 _WHERE = {
-    "read_letter": "letter",
-    "Letter": "letter",
-    "Finding": "letter",
-    "Section": "letter",
+    "read_letter": "reading.letter",
+    "Letter": "reading.letter",
+    "Finding": "reading.letter",
+    "Section": "reading.letter",
     "OfstedReadError": "errors",
-    "Limits": "reading",
-    "set_limits": "reading",
-    "get_limits": "reading",
-    "find_inputs": "inputs",
+    "Limits": "reading.extraction",
+    "set_limits": "reading.extraction",
+    "get_limits": "reading.extraction",
+    "find_inputs": "reading.inputs",
     "printable": "errors",
-    "load_model": "model",
-    "OfstedModel": "model",
-    "load_accurate": "accurate",
-    "AccurateModel": "accurate",
-    "Tagger": "tags",
-    "Tags": "tags",
+    "load_model": "tagging.model",
+    "OfstedModel": "tagging.model",
+    "load_accurate": "tagging.accurate",
+    "AccurateModel": "tagging.accurate",
+    "Tagger": "tagging.tags",
+    "Tags": "tagging.tags",
     "ModelError": "errors",
-    "findings_table": "tables",
-    "FindingRow": "tables",
-    "tag_paths": "pipeline",
-    "read_paths": "pipeline",
-    "DocumentResult": "pipeline",
-    "open_writer": "writers",
-    "theme_matrix": "matrix",
-    "find_authority": "authorities",
-    "Authority": "authorities",
-    "explain_sentence": "explain",
-    "theme_terms": "explain",
-    "kwic": "evidence",
-    "evidence": "evidence",
-    "select": "selection",
-    "neighbours": "selection",
-    "Selection": "selection",
-    "statistical_neighbours": "authorities",
-    "with_neighbour_median": "matrix",
-    "change_table": "timeline",
-    "timeline": "timeline",
-    "ees_tables": "ees",
-    "build_report": "report",
+    "findings_table": "batch.rows",
+    "FindingRow": "batch.rows",
+    "tag_paths": "batch.pipeline",
+    "read_paths": "batch.pipeline",
+    "DocumentResult": "batch.pipeline",
+    "open_writer": "batch.writers",
+    "theme_matrix": "views.matrix",
+    "find_authority": "authorities.lookup",
+    "Authority": "authorities.lookup",
+    "explain_sentence": "tagging.explain",
+    "theme_terms": "tagging.explain",
+    "kwic": "views.evidence",
+    "evidence": "views.evidence",
+    "select": "views.selection",
+    "neighbours": "views.selection",
+    "Selection": "views.selection",
+    "statistical_neighbours": "authorities.lookup",
+    "with_neighbour_median": "views.matrix",
+    "change_table": "views.timeline",
+    "timeline": "views.timeline",
+    "ees_tables": "views.ees",
+    "build_report": "views.report",
     "THEMES": "schema",
     "POLARITIES": "schema",
     "JUDGEMENTS": "schema",
@@ -127,25 +127,25 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .accurate import AccurateModel, load_accurate
-    from .authorities import Authority, find_authority, statistical_neighbours
-    from .ees import ees_tables
-    from .errors import ModelError, OfstedReadError, printable
-    from .evidence import evidence, kwic
-    from .inputs import find_inputs
-    from .reading import Limits, get_limits, set_limits
-    from .explain import explain_sentence, theme_terms
-    from .letter import Finding, Letter, Section, read_letter
-    from .matrix import theme_matrix, with_neighbour_median
-    from .model import OfstedModel, load_model
-    from .pipeline import DocumentResult, read_paths, tag_paths
-    from .report import build_report
-    from .schema import AREAS, GRADES, JUDGEMENTS, KINDS, POLARITIES, THEMES
-    from .selection import Selection, neighbours, select
-    from .tables import FindingRow, findings_table
-    from .tags import Tagger, Tags
-    from .timeline import change_table, timeline
-    from .writers import open_writer
+    from ofsted_nlp.authorities.lookup import Authority, find_authority, statistical_neighbours
+    from ofsted_nlp.batch.pipeline import DocumentResult, read_paths, tag_paths
+    from ofsted_nlp.batch.rows import FindingRow, findings_table
+    from ofsted_nlp.batch.writers import open_writer
+    from ofsted_nlp.errors import ModelError, OfstedReadError, printable
+    from ofsted_nlp.reading.extraction import Limits, get_limits, set_limits
+    from ofsted_nlp.reading.inputs import find_inputs
+    from ofsted_nlp.reading.letter import Finding, Letter, Section, read_letter
+    from ofsted_nlp.schema import AREAS, GRADES, JUDGEMENTS, KINDS, POLARITIES, THEMES
+    from ofsted_nlp.tagging.accurate import AccurateModel, load_accurate
+    from ofsted_nlp.tagging.explain import explain_sentence, theme_terms
+    from ofsted_nlp.tagging.model import OfstedModel, load_model
+    from ofsted_nlp.tagging.tags import Tagger, Tags
+    from ofsted_nlp.views.ees import ees_tables
+    from ofsted_nlp.views.evidence import evidence, kwic
+    from ofsted_nlp.views.matrix import theme_matrix, with_neighbour_median
+    from ofsted_nlp.views.report import build_report
+    from ofsted_nlp.views.selection import Selection, neighbours, select
+    from ofsted_nlp.views.timeline import change_table, timeline
 
 
 def __getattr__(name: str):

@@ -32,6 +32,8 @@ KIND_LABELS: Final = {
 # The inspection framework, finer than the kind where grades depend on it.
 FRAMEWORKS: Final = ("ucra", "sif", "ilacs_standard", "ilacs_short", "focused_visit", "monitoring_visit", "jtai",
                      "other")
+# The frameworks whose reports grade areas (the judgement table, area headings, grade columns).
+GRADED_FRAMEWORKS: Final = ("sif", "ilacs_standard", "ilacs_short")
 
 # ----------------------------------------------------------------- areas and grades
 # The areas a graded report judges; a finding stands under one of them (or none).

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
-from ofsted_nlp.labels import POLARITIES, THEMES, load_corpus_labels
+from ofsted_nlp.training.labels import POLARITIES, THEMES, load_corpus_labels
 
 LABELS = Path(__file__).resolve().parent.parent / "data" / "labels"
 

@@ -334,7 +334,7 @@ def _standard_aliases(code: str, name: str, la_type: str) -> list[str]:
 # Building
 # ---------------------------------------------------------------------------
 def _norm_key(text: str) -> str:
-    """The matcher's normalisation (kept in step with ofsted_nlp.authorities)."""
+    """The matcher's normalisation (kept in step with ofsted_nlp.authorities.lookup)."""
     text = unicodedata.normalize("NFKC", text).replace("&", " and ")
     text = re.sub(r"[\u2019\u2018'`]s\b", "", text, flags=re.IGNORECASE)
     text = re.sub(r"[\u2019\u2018'`]", "", text)

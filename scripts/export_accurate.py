@@ -5,7 +5,7 @@ Needs the ``[teacher]`` extra plus onnx and onnxruntime (``pip install -e '.[tea
     python scripts/export_accurate.py --teacher ../teacher/all/teacher.pt     # into ofsted_nlp/models/accurate/
     python scripts/export_accurate.py --teacher ../teacher/run1/teacher.pt --output ../teacher/run1/accurate
 
-After writing, it loads the export with ``ofsted_nlp.accurate.load_accurate``
+After writing, it loads the export with ``ofsted_nlp.tagging.accurate.load_accurate``
 (onnxruntime, no torch) and compares it with the torch teacher on the findings
 of the five seed letters in ``data/letters``: largest probability difference,
 and how many polarities and theme decisions differ.
@@ -34,15 +34,15 @@ def main(argv: list[str] | None = None) -> int:
         import numpy as np
         import torch
 
-        from ofsted_nlp.teacher.export import export_accurate
-        from ofsted_nlp.teacher.model import load_teacher
+        from ofsted_nlp.training.teacher.export import export_accurate
+        from ofsted_nlp.training.teacher.model import load_teacher
     except ImportError as exc:
         print(f"export_accurate: {exc.name} is not installed (pip install -e '.[teacher,accurate]' onnx)",
               file=sys.stderr)
         return 2
-    from ofsted_nlp.accurate import load_accurate
-    from ofsted_nlp.letter import read_letter
+    from ofsted_nlp.reading.letter import read_letter
     from ofsted_nlp.schema import THEMES
+    from ofsted_nlp.tagging.accurate import load_accurate
 
     if not args.teacher.is_file():
         print(f"export_accurate: {args.teacher}: no such teacher", file=sys.stderr)

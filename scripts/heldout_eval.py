@@ -1,4 +1,4 @@
-"""Score tagger variants on the held-out authorities (ofsted_nlp.splits), side by side.
+"""Score tagger variants on the held-out authorities (ofsted_nlp.training.splits), side by side.
 
 Every variant is trained on the labels of the training authorities only and
 scored on the held-out authorities' labels: all of them, those drawn at random
@@ -27,12 +27,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from ofsted_nlp import keywords  # noqa: E402
-from ofsted_nlp.dataset import SHARED_CORPUS, TrainingData, load_training_data  # noqa: E402
-from ofsted_nlp.evaluation import _scores  # noqa: E402
-from ofsted_nlp.model import feature_union, fit_model, polarity_classifier  # noqa: E402
 from ofsted_nlp.schema import POLARITIES, THEMES  # noqa: E402
-from ofsted_nlp.splits import heldout_mask, label_strata, load_heldout  # noqa: E402
+from ofsted_nlp.tagging import codebook as keywords  # noqa: E402
+from ofsted_nlp.tagging.model import feature_union, fit_model, polarity_classifier  # noqa: E402
+from ofsted_nlp.training.dataset import SHARED_CORPUS, TrainingData, load_training_data  # noqa: E402
+from ofsted_nlp.training.evaluation import label_scores  # noqa: E402
+from ofsted_nlp.training.splits import heldout_mask, label_strata, load_heldout  # noqa: E402
 
 
 def log(msg: str) -> None:
@@ -75,7 +75,7 @@ def score_all(test: TrainingData, strata: list[str], pred_Y: np.ndarray, pred_po
         if mask.sum() == 0:
             continue
         idx = np.flatnonzero(mask)
-        s = _scores(test.Y[idx], pred_Y[idx], [test.polarity[i] for i in idx], [pred_pol[i] for i in idx])
+        s = label_scores(test.Y[idx], pred_Y[idx], [test.polarity[i] for i in idx], [pred_pol[i] for i in idx])
         s["sentences"] = int(mask.sum())
         out[name] = s
     return out
@@ -88,7 +88,7 @@ def soft_sentences(soft: Path, heldout_codes: frozenset[str], gold_docs: set[str
     import csv
     import gzip
 
-    from ofsted_nlp.labels import fingerprint
+    from ofsted_nlp.training.labels import fingerprint
 
     files = sorted(soft.glob("*.csv")) if soft.is_dir() else [soft]
     wanted: dict[str, dict[str, np.ndarray]] = {}
@@ -119,7 +119,7 @@ def soft_sentences(soft: Path, heldout_codes: frozenset[str], gold_docs: set[str
 def _finding_texts(path: str) -> list[str]:
     import warnings
 
-    from ofsted_nlp.letter import read_letter
+    from ofsted_nlp.reading.letter import read_letter
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -128,7 +128,7 @@ def _finding_texts(path: str) -> list[str]:
 
 def training_soft(data: TrainingData, soft: Path) -> tuple[list[str], np.ndarray, list[str]]:
     """Soft-labelled sentences of training authorities, gold-labelled sentences left out."""
-    from ofsted_nlp.labels import normalise
+    from ofsted_nlp.training.labels import normalise
 
     texts, probs, codes = soft_sentences(soft, load_heldout(), set(data.documents))
     gold = {normalise(t) for t in data.texts}
@@ -140,7 +140,7 @@ def training_soft(data: TrainingData, soft: Path) -> tuple[list[str], np.ndarray
 def polarity_only(train: TrainingData, test_texts: list[str], soft_texts: list[str], soft_probs: np.ndarray,
                   weight: float) -> list[str]:
     """Polarity as the shipped student learns it (features from gold sentences; gold rows plus soft rows)."""
-    from ofsted_nlp.model import fit_polarity
+    from ofsted_nlp.tagging.model import fit_polarity
 
     features = feature_union()
     X = features.fit_transform(train.texts)
@@ -157,7 +157,7 @@ def choose_weight(train: TrainingData, soft: tuple[list[str], np.ndarray, list[s
     """
     from sklearn.metrics import f1_score
 
-    from ofsted_nlp.splits import validation_mask
+    from ofsted_nlp.training.splits import validation_mask
 
     strata = label_strata(train.documents, SHARED_CORPUS)
     val = validation_mask(train.groups, strata, np.zeros(len(train.texts), dtype=bool))
@@ -192,7 +192,7 @@ NAMES = {
 
 def write_into_card(card_path: Path, results: dict, variants: list[str], authorities: int, argv: str) -> None:
     """Put the random-drawn held-out scores into a model card (JSON) and render its markdown again."""
-    from ofsted_nlp.card import render_markdown
+    from ofsted_nlp.tagging.card import render_markdown
 
     card = json.loads(card_path.read_text(encoding="utf-8"))
     systems = {}
@@ -286,7 +286,7 @@ def main() -> int:
             pred_Y = np.zeros_like(test.Y)
             extra = {"weight": weight, "soft_sentences": int(n)}
         elif variant == "accurate":
-            from ofsted_nlp.accurate import load_accurate
+            from ofsted_nlp.tagging.accurate import load_accurate
 
             out = load_accurate(args.accurate).predict(test.texts)
             pred_Y, pred_pol = theme_matrix(out["themes"]), list(out["polarity"])

@@ -36,13 +36,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from ofsted_nlp.labels import (
-    LabelError,
-    load_corpus_labels,
-    load_seed_labels,
-    parse_themes,
-)
 from ofsted_nlp.schema import POLARITIES
+from ofsted_nlp.training.labels import LabelError, load_corpus_labels, load_seed_labels, parse_themes
 
 LABELS = Path(__file__).resolve().parent.parent / "data" / "labels"
 FILES = ("corpus", "second_reader", "seeds")

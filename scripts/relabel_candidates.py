@@ -44,16 +44,9 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-from ofsted_nlp.dataset import LABELS_DIR, LETTERS_DIR, SHARED_CORPUS, _corpus_index
-from ofsted_nlp.labels import (
-    Label,
-    attach,
-    fingerprint,
-    load_corpus_labels,
-    load_seed_labels,
-    normalise,
-)
-from ofsted_nlp.letter import read_letter
+from ofsted_nlp.reading.letter import read_letter
+from ofsted_nlp.training.dataset import LABELS_DIR, LETTERS_DIR, SHARED_CORPUS, _corpus_index
+from ofsted_nlp.training.labels import Label, attach, fingerprint, load_corpus_labels, load_seed_labels, normalise
 
 AWARE = re.compile(
     r"recogni[sz]|identif|\baware|acknowledg|\bknow|understand|more work|further work|work (is|was) (still )?needed|"

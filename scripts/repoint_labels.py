@@ -37,9 +37,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ofsted_nlp import sections  # noqa: E402
-from ofsted_nlp.dataset import SHARED_CORPUS, _corpus_index  # noqa: E402
-from ofsted_nlp.labels import (  # noqa: E402
+from ofsted_nlp.reading import sections  # noqa: E402
+from ofsted_nlp.reading.sentences import is_bare_statistic, is_finding_text, split_long, split_sentences  # noqa: E402
+from ofsted_nlp.training.dataset import SHARED_CORPUS, _corpus_index  # noqa: E402
+from ofsted_nlp.training.labels import (  # noqa: E402
     CORPUS_COLUMNS,
     Label,
     attach,
@@ -48,7 +49,6 @@ from ofsted_nlp.labels import (  # noqa: E402
     normalise,
     write_corpus_labels,
 )
-from ofsted_nlp.segmenting import is_bare_statistic, is_finding_text, split_long, split_sentences  # noqa: E402
 
 LABELS_DIR = REPO / "data" / "labels"
 
@@ -115,7 +115,7 @@ def _repoint(label: Label, old_text: str, findings: list[str], keys: list[str]) 
 
 
 def repoint_file(path: Path, corpus: Path, dry_run: bool, log: csv.writer | None) -> Counter:
-    from ofsted_nlp.letter import read_letter
+    from ofsted_nlp.reading.letter import read_letter
 
     labels = load_corpus_labels(path)
     by_doc: dict[str, list[Label]] = defaultdict(list)

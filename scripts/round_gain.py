@@ -21,9 +21,9 @@ import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
-from ofsted_nlp.dataset import load_training_data
-from ofsted_nlp.labels import THEMES
-from ofsted_nlp.model import best_thresholds, feature_union, polarity_classifier, theme_classifier
+from ofsted_nlp.tagging.model import best_thresholds, feature_union, polarity_classifier, theme_classifier
+from ofsted_nlp.training.dataset import load_training_data
+from ofsted_nlp.training.labels import THEMES
 
 
 def main(pools: list[Path]) -> None:
@@ -31,7 +31,7 @@ def main(pools: list[Path]) -> None:
     for path in pools:
         latest |= {(r["doc"], r["fp"]) for r in map(json.loads, open(path, encoding="utf-8"))}
     data = load_training_data()
-    from ofsted_nlp.labels import fingerprint
+    from ofsted_nlp.training.labels import fingerprint
 
     X = np.asarray(data.texts, dtype=object)
     Y, y, groups = data.Y, np.asarray(data.polarity, dtype=object), np.asarray(data.groups, dtype=object)

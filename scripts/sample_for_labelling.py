@@ -38,8 +38,8 @@ import warnings
 from pathlib import Path
 
 from ofsted_nlp.errors import OfstedReadError
-from ofsted_nlp.labels import fingerprint
-from ofsted_nlp.letter import read_letter
+from ofsted_nlp.reading.letter import read_letter
+from ofsted_nlp.training.labels import fingerprint
 
 NETS = {
     "supervision": r"supervis|management oversight|managerial oversight|managers' oversight|management direction|management decision",
@@ -147,8 +147,8 @@ def round5(corpus: Path, out: Path, labelled: Path, seed: int = 20261126, random
 
     import numpy as np
 
-    from ofsted_nlp.labels import THEMES
-    from ofsted_nlp.model import load_model
+    from ofsted_nlp.tagging.model import load_model
+    from ofsted_nlp.training.labels import THEMES
 
     rng = random.Random(seed)
     with open(labelled, newline="", encoding="utf-8") as fh:

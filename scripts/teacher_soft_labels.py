@@ -42,15 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import torch
 
-        from ofsted_nlp.teacher.model import load_teacher
-        from ofsted_nlp.teacher.weights import WeightsError, sha256_file
+        from ofsted_nlp.training.teacher.model import load_teacher
+        from ofsted_nlp.training.teacher.weights import WeightsError, sha256_file
     except ImportError as exc:
         print(f"teacher_soft_labels: {exc.name} is not installed (pip install -e '.[teacher]')", file=sys.stderr)
         return 2
     from ofsted_nlp.errors import OfstedReadError
-    from ofsted_nlp.letter import read_letter
-    from ofsted_nlp.splits import document_strata
-    from ofsted_nlp.teacher.soft import assemble, soft_labels_for_findings, write_part
+    from ofsted_nlp.reading.letter import read_letter
+    from ofsted_nlp.training.splits import document_strata
+    from ofsted_nlp.training.teacher.soft import assemble, soft_labels_for_findings, write_part
 
     if not args.teacher.is_file():
         print(f"teacher_soft_labels: {args.teacher}: no trained teacher (run scripts/train_teacher.py)",

@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import torch
 
-        from ofsted_nlp.teacher.model import TeacherConfig
-        from ofsted_nlp.teacher.train import (
+        from ofsted_nlp.training.teacher.model import TeacherConfig
+        from ofsted_nlp.training.teacher.train import (
             fit_teacher,
             format_scores,
             score_heldout,
@@ -54,15 +54,11 @@ def main(argv: list[str] | None = None) -> int:
             teacher_from_checkpoint,
             write_scores,
         )
-        from ofsted_nlp.teacher.weights import (
-            WeightsError,
-            base_weights_dir,
-            verify_weights,
-        )
+        from ofsted_nlp.training.teacher.weights import WeightsError, base_weights_dir, verify_weights
     except ImportError as exc:
         print(f"train_teacher: {exc.name} is not installed (pip install -e '.[teacher]')", file=sys.stderr)
         return 2
-    from ofsted_nlp.dataset import load_training_data
+    from ofsted_nlp.training.dataset import load_training_data
 
     try:
         verify_weights(base_weights_dir())

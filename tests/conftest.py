@@ -58,7 +58,7 @@ def assert_threads_agree(model, batches: list[list[str]]) -> None:
 
     import numpy as np
 
-    from ofsted_nlp import wordtable
+    from ofsted_nlp.tagging import wordtable
 
     expected = [model.probabilities(b) for b in batches]
     for limit in (500_000, 300):

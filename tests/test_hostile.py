@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import REPO, seed
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from conftest import REPO, seed
 
 from ofsted_nlp import OfstedReadError, read_letter
 
@@ -104,7 +104,7 @@ def cli(*args: str, cwd: Path | None = None, timeout: float = 180, env: dict | N
         **kw) -> subprocess.CompletedProcess:
     full_env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": "200"} | (env or {})
     full_env.pop("OFSTED_NLP_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "ofsted_nlp.cli", *args], check=False, capture_output=True, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "ofsted_nlp.cli.app", *args], check=False, capture_output=True, cwd=cwd,
                           env=full_env, timeout=timeout, preexec_fn=_cap_memory, **kw)
 
 
@@ -115,7 +115,7 @@ def cli_measured(*args: str, cwd: Path | None = None, timeout: float = 300) -> t
     env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": "200"}
     env.pop("OFSTED_NLP_DEBUG", None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli", *args], cwd=cwd, env=env, stdout=out,
+        proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli.app", *args], cwd=cwd, env=env, stdout=out,
                                 stderr=err, preexec_fn=_cap_memory)
         deadline = time.monotonic() + timeout
         while True:
@@ -138,7 +138,7 @@ def inproc(*args: str) -> subprocess.CompletedProcess:
     """Invoke the app in this process (the model loads once for all such tests); as ``cli`` returns it."""
     from typer.testing import CliRunner
 
-    from ofsted_nlp.cli import app
+    from ofsted_nlp.cli.app import app
 
     result = CliRunner().invoke(app, [str(a) for a in args])
     return subprocess.CompletedProcess(args, result.exit_code, result.stdout_bytes, result.stderr_bytes)
@@ -212,7 +212,7 @@ def test_decompression_bomb_is_over_the_size_limit(tmp_path):
 def test_isal_inflate_counts_as_zlib_does(monkeypatch):
     """The reader inflates with ISA-L where it is installed: the size it counts for each stream, and whether
     the stream passes the limit, are zlib's, on whole, truncated, corrupt and oversized streams."""
-    from ofsted_nlp import reading
+    from ofsted_nlp.reading import extraction as reading
 
     isal_zlib = pytest.importorskip("isal.isal_zlib")
     assert reading._inflater is isal_zlib
@@ -286,7 +286,7 @@ def test_special_files_are_not_read(tmp_path, kind):
 
 def test_page_limit(tmp_path):
     """Item 3: a PDF over the page limit is refused with one line naming the limit and its option."""
-    from ofsted_nlp.reading import Limits, get_limits, set_limits
+    from ofsted_nlp.reading.extraction import Limits, get_limits, set_limits
 
     path = tmp_path / "long.pdf"
     path.write_bytes(make_pdf(text_content("Social workers visit children regularly and record it well.\n" * 8),
@@ -327,7 +327,7 @@ def test_million_character_paragraph(tmp_path):
         read_letter(path)
     assert re.fullmatch(re.escape(str(path)) + r": over the character limit \([\d,]+ characters; the limit is "
                         r"1,000,000, --max-chars raises it\)", str(err.value)), str(err.value)
-    from ofsted_nlp.reading import Limits, set_limits
+    from ofsted_nlp.reading.extraction import Limits, set_limits
 
     old = set_limits(Limits(chars=2_000_000))
     try:
@@ -354,7 +354,7 @@ def base_pdf() -> bytes:
 
 def _read_bounded(path: Path) -> None:
     """read_letter returns a Letter or raises OfstedReadError, within a time and memory bound."""
-    from ofsted_nlp.letter import Letter
+    from ofsted_nlp.reading.letter import Letter
 
     before = _rss_mb()
     start = time.perf_counter()
@@ -617,7 +617,7 @@ def test_a_killed_worker_costs_at_most_its_file(tmp_path):
     kills its worker again is the one reported), the rest are written."""
     _seed_copies(tmp_path / "d", 40)
     env = os.environ | {"PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli", "tag", "d", "--jobs", "2", "-o", "o.csv"],
+    proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli.app", "tag", "d", "--jobs", "2", "-o", "o.csv"],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
@@ -767,7 +767,7 @@ def _signal_run(tmp_path: Path, many_letters: Path, signum: int, when: float | s
     # Start the command as a terminal would, with hang-ups not ignored: under nohup (which ofsted-nlp rightly
     # obeys) the test process ignores SIGHUP and its children would inherit that.
     hangup = signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli", "tag", str(many_letters), "--jobs", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli.app", "tag", str(many_letters), "--jobs", "2",
                              "-o", str(out / "findings.csv")], cwd=out, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     signal.signal(signal.SIGHUP, hangup)
@@ -819,7 +819,7 @@ def test_saving_outputs_interrupted_leaves_no_temporary_file(tmp_path):
     """Item 5: a signal while outputs are being written (as train's save_model does) leaves no .part/.tmp
     and the earlier files as they were."""
     (tmp_path / "a.npz").write_text("earlier model")
-    code = ("import sys, time\nfrom ofsted_nlp import interrupts\nfrom ofsted_nlp.outputs import atomic_paths\n"
+    code = ("import sys, time\nfrom ofsted_nlp.io import interrupts\nfrom ofsted_nlp.io.atomic import atomic_paths\n"
             "interrupts.install()\n"
             "with atomic_paths(['a.npz', 'a.json', 'a.md']) as tmps:\n"
             "    for t in tmps:\n        t.write_text('new')\n"
@@ -837,7 +837,7 @@ def test_saving_outputs_interrupted_leaves_no_temporary_file(tmp_path):
 
 
 def test_closed_stdout_is_one_line(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "ofsted_nlp.cli", "tag", str(seed("003")), "-f", "csv"],
+    done = subprocess.run([sys.executable, "-m", "ofsted_nlp.cli.app", "tag", str(seed("003")), "-f", "csv"],
                           check=False, capture_output=False, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                           env=os.environ | {"PYTHONPATH": str(REPO)}, timeout=180, preexec_fn=lambda: os.close(1))
     lines = assert_clean_stderr(done.stderr)
@@ -846,7 +846,7 @@ def test_closed_stdout_is_one_line(tmp_path):
 
 
 def test_model_card_that_is_not_an_object(tmp_path):
-    from ofsted_nlp.model import DEFAULT_MODEL
+    from ofsted_nlp.tagging.model import DEFAULT_MODEL
 
     model = tmp_path / "m.npz"
     shutil.copy(DEFAULT_MODEL, model)
@@ -873,7 +873,7 @@ def test_usage_errors_take_one_line(tmp_path, args, message):
 def test_unreadable_subfolder_is_reported(tmp_path, monkeypatch):
     """Item 6: a subfolder that cannot be listed is one line, not skipped silently (simulated: as root
     every folder can be read)."""
-    from ofsted_nlp.pipeline import find_documents
+    from ofsted_nlp.batch.pipeline import find_documents
 
     (tmp_path / "locked").mkdir()
     shutil.copy(seed("003"), tmp_path / "locked" / "hidden-letter.txt")
@@ -897,8 +897,8 @@ def test_a_signal_just_after_a_temporary_output_is_made_leaves_nothing(tmp_path)
     (tmp_path / "out.csv").write_text("earlier output\n")
     code = textwrap.dedent(f"""
         import os, signal, sys, tempfile
-        from ofsted_nlp import interrupts
-        from ofsted_nlp.outputs import atomic_path
+        from ofsted_nlp.io import interrupts
+        from ofsted_nlp.io.atomic import atomic_path
         interrupts.install()
         real = tempfile.mkstemp
         def mkstemp(*args, **kwargs):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from conftest import seed
+
 from ofsted_nlp import read_letter, schema
-from ofsted_nlp.pipeline import DOCUMENT_COLUMNS
-from ofsted_nlp.tables import DOCUMENT_FIELDS, FINDING_COLUMNS, FindingRow
+from ofsted_nlp.batch.pipeline import DOCUMENT_COLUMNS
+from ofsted_nlp.batch.rows import DOCUMENT_FIELDS, FINDING_COLUMNS, FindingRow
 
 
 def test_finding_rows_carry_the_schemas_grade_columns_in_its_order():

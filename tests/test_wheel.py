@@ -24,7 +24,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SHIPPED_MODEL, seed
 
 pytestmark = pytest.mark.slow
@@ -42,14 +41,14 @@ PROBE = """\
 import json, pkgutil, importlib, sys
 import ofsted_nlp
 from ofsted_nlp import load_model
-from ofsted_nlp.model import DEFAULT_MODEL
+from ofsted_nlp.tagging.model import DEFAULT_MODEL
 model = load_model()
 OPTIONAL = {"torch", "transformers"}  # the [teacher] extra's: its modules import them, nothing else may
 for m in pkgutil.walk_packages(ofsted_nlp.__path__, "ofsted_nlp."):
     try:
         importlib.import_module(m.name)
     except ModuleNotFoundError as exc:
-        if exc.name not in OPTIONAL or not m.name.startswith("ofsted_nlp.teacher."):
+        if exc.name not in OPTIONAL or not m.name.startswith("ofsted_nlp.training.teacher."):
             raise
 files = {name: getattr(mod, "__file__", None) for name, mod in sys.modules.items()
          if name == "ofsted_nlp" or name.startswith("ofsted_nlp.")}
@@ -123,7 +122,7 @@ def test_installed_wheel_loads_its_own_model_from_another_folder(venv, tmp_path)
 
 
 def test_installed_wheel_tags_a_seed_from_another_folder(venv, tmp_path, shipped_model):
-    from ofsted_nlp.pipeline import tag_paths
+    from ofsted_nlp.batch.pipeline import tag_paths
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

@@ -1,0 +1,115 @@
+"""What a document is: its date, visit dates and kind (the authority is in :mod:`authorities`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ofsted_nlp.reading.cleaning import MONTHS
+
+KINDS = ("ucra", "focused_visit", "monitoring_visit", "ilacs", "sif", "other")
+
+_MONTH_NO = {m.lower(): i for i, m in enumerate(MONTHS.split("|"), start=1)}
+_DATE_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})\s+(\d{{4}})\b", re.I)
+_DATE_LINE_RE = re.compile(rf"^\s*(?:date:?\s*)?(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS}),?\s+(\d{{4}})\s*$", re.I)
+_PUBLISHED_RE = re.compile(
+    rf"(?:report published|publication date|date of publication|published)\s*:?\s*(\d{{1,2}})\s+({MONTHS})\s+(\d{{4}})",
+    re.I,
+)
+_D = rf"(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+({MONTHS}))?(?:\s+(\d{{4}}))?"
+_RANGE_RE = re.compile(
+    rf"(?:inspection dates?|visit dates?|dates? of (?:the )?(?:inspection|visit)|conducted on|carried out on|"
+    rf"took place on|took place between|services on|\bon|\bbetween|\bfrom)\s*:?\s*"
+    rf"{_D}\s*(?:and|to|-|–|until)\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})\s+(\d{{4}})",
+    re.I,
+)
+_SINGLE_RE = re.compile(
+    rf"(?:services on|visit(?:ed)? on|conducted on|carried out on|took place on|inspection date:?)\s+"
+    rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})\s+(\d{{4}})",
+    re.I,
+)
+
+_KIND_RULES = [
+    ("ucra", re.compile(r"unannounced inspection of contact,? referral and assessment", re.I)),
+    ("focused_visit", re.compile(r"\bfocused visit (to|of)\b|^focused visit\b", re.I | re.M)),
+    ("monitoring_visit", re.compile(r"\bmonitoring visit (to|of)\b|^monitoring visit\b", re.I | re.M)),
+    ("sif", re.compile(
+        r"inspection of services for children in need of help and protection,? children looked after and care leavers",
+        re.I)),
+    ("ilacs", re.compile(
+        r"inspection of (.{2,80}? )?(local authority )?children'?s services|local authority children'?s services \(ILACS\) inspection|"
+        r"impact of leaders on social work practice|"
+        r"\binspection of children'?s social care services",
+        re.I | re.M)),
+]
+
+
+def make_date(day: str, month: str, year: str) -> dt.date | None:
+    """A date from its parts, or ``None`` if the parts are no real date."""
+    try:
+        return dt.date(int(year), _MONTH_NO[month.lower()], int(day))
+    except (ValueError, KeyError):
+        return None
+
+
+def find_kind(head_text: str) -> str:
+    """The kind of visit, read from the document's title and opening paragraph."""
+    for kind, rx in _KIND_RULES:
+        if rx.search(head_text):
+            return kind
+    return "other"
+
+
+def find_date(head_lines: list[str], head_text: str, is_letter: bool = True) -> dt.date | None:
+    """The letter's date (a date standing alone on a line near the top) or a report's publication date.
+
+    Reports carry cover dates that are not their publication date, so a bare
+    date line counts only for letters.
+    """
+    m = _PUBLISHED_RE.search(head_text)
+    if m:
+        return make_date(*m.groups())
+    if not is_letter:
+        return None
+    for line in head_lines:
+        m = _DATE_LINE_RE.match(line)
+        if m:
+            return make_date(*m.groups())
+    return None
+
+
+def find_visit_dates(text: str) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the visit, where the document gives them."""
+    m = _RANGE_RE.search(text)
+    if m:
+        d1, m1, y1, d2, m2, y2 = m.groups()
+        end = make_date(d2, m2, y2)
+        if end:
+            start = make_date(d1, m1 or m2, y1 or (str(end.year - 1) if m1 and _MONTH_NO[m1.lower()] > end.month else y2))
+            if start and start <= end and (end - start).days < 120:
+                return (start, end)
+    m = _SINGLE_RE.search(text)
+    if m:
+        d = make_date(*m.groups())
+        if d:
+            return (d, d)
+    return None
+
+
+def correct_date(date: dt.date, visit: tuple[dt.date, dt.date]) -> dt.date:
+    """A letter date that falls before its own visit, with its year mended from the visit's dates.
+
+    A letter is written after its visit, so a date line that says "21 January
+    2019" after a visit on 18-19 December 2019 has the wrong year: the day and
+    month are kept and the year is the first that puts the date on or after the
+    visit's first day (2020 here). Where no year within one of the visit's does,
+    the visit's last day is the best date the document gives.
+    """
+    for year in (visit[0].year, visit[0].year + 1):
+        try:
+            candidate = date.replace(year=year)
+        except ValueError:  # 29 February in a year that has none
+            candidate = date.replace(year=year, day=28)
+        if candidate >= visit[0]:
+            return candidate
+    return visit[1]

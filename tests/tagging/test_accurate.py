@@ -1,0 +1,131 @@
+"""The accurate model (the teacher as int8 ONNX): checked before use, tagging with the usual API and CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ofsted_nlp.errors import ModelError
+from ofsted_nlp.schema import POLARITIES, THEMES
+from ofsted_nlp.tagging.accurate import ACCURATE_DIR, CARD_NAME, ONNX_NAME, TOKENIZER_NAME, is_accurate, load_accurate
+
+pytest.importorskip("onnxruntime", reason="the [accurate] extra (onnxruntime) is not installed")
+pytest.importorskip("tokenizers", reason="the [accurate] extra (tokenizers) is not installed")
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO / "data" / "letters" / "003_08c661ef1fa93ef4.txt"
+
+
+@pytest.fixture(scope="module")
+def accurate():
+    return load_accurate()
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ofsted_nlp.cli.app", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_the_shipped_files_are_small_enough_to_ship():
+    assert (ACCURATE_DIR / ONNX_NAME).stat().st_size <= 30_000_000
+
+
+def test_it_reads_sentences_no_model_saw_at_least_as_well_as_the_keywords(accurate):
+    """A floor on tests/fixtures/unseen_sentences.csv (written for the tests; in no label file)."""
+    from ofsted_nlp.tagging import codebook as keywords
+
+    frame = pd.read_csv(REPO / "tests" / "fixtures" / "unseen_sentences.csv", keep_default_na=False)
+    texts, gold = list(frame["text"]), list(frame["polarity"])
+    out = accurate.predict(texts)
+    assert list(out.columns[:3]) == ["text", "themes", "polarity"]
+    assert [c for c in out.columns if c.startswith("p_")] == [f"p_{k}" for k in THEMES + POLARITIES]
+    accuracy = float(np.mean([p == g for p, g in zip(out["polarity"], gold)]))
+    baseline = float(np.mean([keywords.keyword_polarity(t) == g for t, g in zip(texts, gold)]))
+    assert accuracy >= 0.80 and accuracy > baseline, (accuracy, baseline)
+    assert np.allclose(out[[f"p_{p}" for p in POLARITIES]].sum(axis=1), 1.0, atol=1e-4)
+
+
+def test_probabilities_do_not_depend_on_the_batch(accurate):
+    """A sentence's scores are its own, alone or among others (int8 activations are scaled per run)."""
+    frame = pd.read_csv(REPO / "tests" / "fixtures" / "unseen_sentences.csv", keep_default_na=False)
+    texts = list(frame["text"])
+    P, Q = accurate.probabilities(texts)
+    for i in (0, 7, len(texts) - 1):
+        p, q = accurate.probabilities([texts[i]])
+        assert np.allclose(p[0], P[i], atol=1e-6) and np.allclose(q[0], Q[i], atol=1e-6)
+
+
+def test_the_layout_rule_is_the_fast_models(accurate):
+    """One place decides polarity: a recommendation under a development heading is negative for both models."""
+    from ofsted_nlp import load_model
+
+    text = ["Ensure that children benefit from consistently strong management oversight."]
+    for model in (accurate, load_model()):
+        assert model.tag(text, judgements=["development"]).polarity == ["negative"]
+        assert model.tag(text, recommendations=[True]).polarity == ["negative"]
+    with pytest.raises(ValueError):
+        accurate.tag(text + text, judgements=["development"])
+
+
+def test_load_model_accurate_is_the_same_model():
+    from ofsted_nlp import load_model
+
+    model = load_model("accurate")
+    assert model.info["kind"] == "accurate"
+    assert is_accurate("accurate") and is_accurate(ACCURATE_DIR) and not is_accurate(None)
+
+
+@pytest.mark.parametrize("damage", ["onnx", "tokenizer", "card"])
+def test_a_changed_or_missing_file_is_refused_in_one_line(tmp_path, damage):
+    folder = tmp_path / "accurate"
+    shutil.copytree(ACCURATE_DIR, folder)
+    if damage == "onnx":
+        with open(folder / ONNX_NAME, "r+b") as fh:
+            fh.seek(1000)
+            byte = fh.read(1)
+            fh.seek(1000)
+            fh.write(bytes([byte[0] ^ 0xFF]))
+    elif damage == "tokenizer":
+        (folder / TOKENIZER_NAME).unlink()
+    else:
+        (folder / CARD_NAME).write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError):
+        load_accurate(folder)
+    result = _run("tag", str(SEED), "--model", str(folder), cwd=tmp_path)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert str(folder) in lines[0]
+
+
+def test_without_the_extra_it_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails as if not installed
+    with pytest.raises(ModelError, match=r"onnxruntime.*pip install 'ofsted-nlp\[accurate\]'"):
+        load_accurate()
+
+
+def test_tag_with_model_accurate_end_to_end(tmp_path):
+    """The CLI tags a seed with the accurate model from another folder; --jobs 2 gives the same table."""
+    out1, out2 = tmp_path / "one.csv", tmp_path / "two.csv"
+    r1 = _run("tag", str(SEED), "--model", "accurate", "--format", "csv", "-o", str(out1), cwd=tmp_path)
+    assert r1.returncode == 0, r1.stderr
+    r2 = _run("tag", str(SEED), str(SEED.with_name("001_9d7a8b42e7b9c2a1.txt")), "--model", "accurate",
+              "--jobs", "2", "--format", "csv", "-o", str(out2), cwd=tmp_path)
+    one = pd.read_csv(out1, keep_default_na=False)
+    assert len(one) > 20 and set(one["polarity"]) <= set(POLARITIES)
+    assert set(one["polarity"]) >= {"positive", "negative"}
+    if r2.returncode == 0:
+        two = pd.read_csv(out2, keep_default_na=False)
+        assert two[two["document"] == one["document"][0]]["polarity"].tolist() == one["polarity"].tolist()
+
+
+def test_explain_refuses_the_accurate_model_with_a_reason(tmp_path):
+    result = _run("explain", "Supervision is regular.", "--model", "accurate", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "n-gram" in result.stderr and "Traceback" not in result.stderr

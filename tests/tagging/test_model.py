@@ -1,0 +1,334 @@
+"""The tagger: contracts, determinism, safe loading, and the shipped model's behaviour."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO, assert_threads_agree
+from sklearn.base import clone
+
+from ofsted_nlp.tagging.model import CodebookFeatures, ModelError, fit_model, load_model, save_model
+from ofsted_nlp.training.labels import POLARITIES, THEMES, load_seed_labels
+
+
+@pytest.fixture(scope="module")
+def seed_data():
+    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
+    texts = [x.text for x in labels]
+    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
+    pol = [x.polarity for x in labels]
+    groups = [x.document[:3] for x in labels]  # one group per seed letter
+    return texts, Y, pol, groups
+
+
+@pytest.fixture(scope="module")
+def small_model(seed_data):
+    return fit_model(*seed_data)
+
+
+def test_codebook_features_follow_sklearn_contracts():
+    est = CodebookFeatures()
+    assert clone(est).get_params() == est.get_params()
+    est.set_params(polarity=False)
+    assert est.get_params()["polarity"] is False
+    texts = ["Social workers carry high caseloads.", "The child is subject to a supervision order.", "Nothing here."]
+    fitted = CodebookFeatures().fit(texts)
+    assert fitted is not None and fitted.n_features_out_ == len(fitted.get_feature_names_out())
+    X = fitted.transform(texts)
+    assert X.shape == (3, fitted.n_features_out_)
+    names = list(fitted.get_feature_names_out())
+    assert X[0, names.index("codebook:caseloads")] > 0
+    # the codebook's exclusion: a supervision order is not supervision
+    assert X[1, names.index("codebook:supervision")] == 0
+    again = pickle.loads(pickle.dumps(fitted)).transform(texts)
+    assert (again != X).nnz == 0
+
+
+def test_predict_columns_and_types(small_model):
+    out = small_model.predict(["Social workers carry a high number of cases.", "Supervision is regular."])
+    expected = ["text", "themes", "polarity"] + [f"p_{t}" for t in THEMES] + [f"p_{p}" for p in POLARITIES]
+    assert list(out.columns) == expected
+    assert all(isinstance(t, tuple) for t in out["themes"])
+    assert set(out["polarity"]) <= set(POLARITIES)
+    probs = out[[f"p_{p}" for p in POLARITIES]].sum(axis=1)
+    assert np.allclose(probs, 1.0)
+    assert small_model.predict([]).shape[0] == 0
+
+
+def test_probabilities_are_the_classifiers_own(small_model, seed_data):
+    """The summed linear score per block gives what predict_proba gives on the full feature matrix."""
+    texts = seed_data[0] + ["A sentence with words the seeds never had: zebra quokka.", ""]
+    P, Q = small_model.probabilities(texts)
+    X = small_model.features.transform(texts)
+    assert np.abs(P - small_model.themes.predict_proba(X)).max() < 1e-9
+    assert np.abs(Q - small_model.polarity.predict_proba(X)).max() < 1e-9
+    tags = small_model.tag(texts)
+    assert tags.polarity == [str(c) for c in small_model.polarity.predict(X)]
+
+
+def test_a_weighted_union_is_scored_with_its_weights(seed_data):
+    model = fit_model(*seed_data, feature_params={"codebook_weight": 3.0})
+    assert model.features.transformer_weights["codebook"] == 3.0
+    X = model.features.transform(seed_data[0])
+    assert np.abs(model.probabilities(seed_data[0])[0] - model.themes.predict_proba(X)).max() < 1e-9
+
+
+def test_training_is_deterministic(seed_data):
+    a = fit_model(*seed_data).predict(seed_data[0])
+    b = fit_model(*seed_data).predict(seed_data[0])
+    pd.testing.assert_frame_equal(a, b)
+
+
+def _card():
+    import sklearn
+
+    return {"versions": {"scikit-learn": sklearn.__version__}}
+
+
+def test_save_and_load_round_trip(tmp_path, small_model):
+    path = tmp_path / "m.npz"
+    card = save_model(small_model, path, _card())
+    assert json.loads(path.with_suffix(".json").read_text())["sha256"] == card["sha256"]
+    assert path.with_suffix(".md").read_text().startswith("# ofsted-nlp model card")
+    loaded = load_model(path)
+    texts = ["Thresholds are well understood.", "Out of hours services are robust."]
+    pd.testing.assert_frame_equal(loaded.predict(texts), small_model.predict(texts))
+
+
+def test_altered_model_is_refused(tmp_path, small_model):
+    path = tmp_path / "m.npz"
+    save_model(small_model, path, _card())
+    with open(path, "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelError, match="does not match its model card"):
+        load_model(path)
+
+
+def test_missing_card_or_file_is_refused(tmp_path, small_model):
+    with pytest.raises(ModelError, match="no such model file"):
+        load_model(tmp_path / "absent.npz")
+    path = tmp_path / "m.npz"
+    save_model(small_model, path, _card())
+    path.with_suffix(".json").unlink()
+    with pytest.raises(ModelError, match="no model card"):
+        load_model(path)
+
+
+def test_other_sklearn_version_warns_naming_both(tmp_path, small_model):
+    import sklearn
+
+    path = tmp_path / "m.npz"
+    save_model(small_model, path, {"versions": {"scikit-learn": "0.0.1"}})
+    with pytest.warns(UserWarning, match=rf"scikit-learn 0\.0\.1, running {sklearn.__version__}"):
+        load_model(path)
+
+
+def _unseen():
+    """Sentences written for this test in the style of Ofsted's letters (no model trains on them), labelled by
+    reading each against the codebook (its 2026-11-29 rulings included)."""
+    frame = pd.read_csv(REPO / "tests" / "fixtures" / "unseen_sentences.csv", keep_default_na=False)
+    return list(frame["text"]), [tuple(t for t in x.split(";") if t) for x in frame["themes"]], list(frame["polarity"])
+
+
+def test_shipped_model_reads_sentences_it_never_saw(shipped_model):
+    """A floor, not a score to tune to: on sentences outside every label file, the shipped model's theme
+    micro-F1 and polarity accuracy stay above what the keyword tagger reaches on them."""
+    from ofsted_nlp.training.labels import fingerprint, load_corpus_labels
+
+    texts, themes, polarity = _unseen()
+    labels_dir = REPO / "data" / "labels"
+    known = {x.fingerprint for f in ("corpus.csv", "second_reader.csv") for x in load_corpus_labels(labels_dir / f)}
+    known |= {fingerprint(x.text) for x in load_seed_labels(labels_dir / "seeds.csv")}
+    assert not known & {fingerprint(t) for t in texts}  # none of them is a training sentence
+    out = shipped_model.predict(texts)
+    tp = sum(len(set(p) & set(g)) for p, g in zip(out["themes"], themes))
+    fp = sum(len(set(p) - set(g)) for p, g in zip(out["themes"], themes))
+    fn = sum(len(set(g) - set(p)) for p, g in zip(out["themes"], themes))
+    theme_f1 = 2 * tp / (2 * tp + fp + fn)
+    accuracy = float(np.mean([p == g for p, g in zip(out["polarity"], polarity)]))
+    assert theme_f1 >= 0.80, theme_f1
+    assert accuracy >= 0.75, accuracy
+
+
+def test_shipped_model_card_is_complete(shipped_model):
+    card = shipped_model.info["card"]
+    for key in ("versions", "data", "thresholds", "evaluation", "sha256"):
+        assert card.get(key), key
+    assert card["data"]["unattached"] == 0
+    assert set(card["thresholds"]) == set(THEMES)
+    assert set(card["evaluation"]["systems"]) == {"model", "keywords", "majority"}
+
+
+def test_the_shipped_model_is_the_student_of_the_committed_soft_labels(shipped_model):
+    """The card names the soft-label file it learnt from; that file is the one in the repository."""
+    from ofsted_nlp.tagging.model import sha256_of
+    from ofsted_nlp.training.dataset import SOFT_LABELS
+
+    soft = shipped_model.info["card"]["soft_labels"]
+    assert soft["sha256"] == sha256_of(SOFT_LABELS)
+    assert soft["unattached"] == 0 and soft["sentences"] > 100_000 and soft["weight"] > 0
+
+
+@pytest.mark.filterwarnings("ignore:Label not .* is present in all training examples")  # a theme absent from a fold
+def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data):
+    from ofsted_nlp.training.dataset import TrainingData
+    from ofsted_nlp.training.evaluation import cross_validate
+
+    texts, Y, pol, groups = seed_data
+    drawn = ["random" if i % 3 else "net:caseloads" for i in range(len(texts))]
+    data = TrainingData(texts, Y, pol, groups, groups, [], drawn)
+    res = cross_validate(data, n_splits=2)
+    sub = res["subsets"]["drawn at random"]
+    assert sub["sentences"] == drawn.count("random")
+    assert set(sub["systems"]) == set(res["systems"]) == {"model", "keywords", "majority"}
+    assert sub["systems"]["model"]["per_polarity"]["positive"]["support"] < \
+        res["systems"]["model"]["per_polarity"]["positive"]["support"]
+    without = cross_validate(TrainingData(texts, Y, pol, groups, groups, []), n_splits=2)
+    assert without["subsets"] == {}
+    assert without["systems"]["model"]["theme_macro_f1"] == res["systems"]["model"]["theme_macro_f1"]
+
+
+def _joblib_dump(model, path):
+    import joblib
+    import sklearn
+
+    joblib.dump(model, path)
+    from ofsted_nlp.tagging.model import card_path, sha256_of
+
+    card_path(path).write_text(json.dumps({"sha256": sha256_of(path),
+                                           "versions": {"scikit-learn": sklearn.__version__}}))
+
+
+def test_an_old_joblib_model_loads_only_when_trusted(tmp_path, small_model):
+    import copy
+
+    path = tmp_path / "m.joblib"
+    _joblib_dump(small_model, path)
+    with pytest.raises(ModelError, match="pickle.*can run code.*--trust-pickle"):
+        load_model(path)
+    with pytest.warns(UserWarning, match="could run code"):
+        trusted = load_model(path, trust_pickle=True)
+    texts = ["Thresholds are well understood.", "Out of hours services are robust."]
+    pd.testing.assert_frame_equal(trusted.predict(texts), small_model.predict(texts))
+    old = copy.deepcopy(small_model)
+    dict(old.features.transformer_list)["chars"].__dict__["sublinear_tf"] = True  # as session-1 models pickled it
+    _joblib_dump(old, tmp_path / "old.joblib")
+    with pytest.warns(UserWarning), pytest.raises(ModelError, match="earlier ofsted-nlp.*retrain"):
+        load_model(tmp_path / "old.joblib", trust_pickle=True)
+
+
+class _Planted:
+    """Unpickling this runs code: it writes a file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (pathlib_write, (self.marker,))
+
+
+def pathlib_write(marker: str) -> None:
+    from pathlib import Path
+
+    Path(marker).write_text("code ran")
+
+
+@pytest.mark.parametrize("name", ["m.joblib", "m.npz", "m.pkl"])
+def test_a_planted_pickle_runs_nothing_when_loaded(tmp_path, name):
+    """A file that would run code if unpickled is refused with one line, whatever its name, card or not."""
+    from ofsted_nlp.tagging.model import card_path, sha256_of
+
+    marker = tmp_path / "ran"
+    path = tmp_path / name
+    path.write_bytes(pickle.dumps(_Planted(marker)))
+    card_path(path).write_text(json.dumps({"sha256": sha256_of(path)}))  # whoever planted it can write the card
+    with pytest.raises(ModelError) as caught:
+        load_model(path)
+    assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+    assert not marker.exists()
+
+
+def test_an_npz_with_an_object_array_runs_nothing(tmp_path):
+    """A .npz can hold a pickled object array: numpy refuses it (allow_pickle=False) before building it."""
+    from ofsted_nlp.tagging.model import card_path, sha256_of
+
+    marker = tmp_path / "ran"
+    path = tmp_path / "m.npz"
+    np.savez(path, header=np.array([_Planted(marker)], dtype=object))
+    card_path(path).write_text(json.dumps({"sha256": sha256_of(path)}))
+    with pytest.raises(ModelError, match="can read safely.*allow_pickle"):
+        load_model(path)
+    assert not marker.exists()
+
+
+def test_a_model_format_of_another_version_is_refused(tmp_path, small_model):
+    from ofsted_nlp.tagging import modelfile
+    from ofsted_nlp.tagging.model import card_path, sha256_of
+
+    arrays = modelfile.model_arrays(small_model)
+    header = json.loads(arrays["header"].tobytes())
+    header["format_version"] = modelfile.FORMAT_VERSION + 1
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    path = tmp_path / "future.npz"
+    np.savez(path, **arrays)
+    card_path(path).write_text(json.dumps({"sha256": sha256_of(path)}))
+    with pytest.raises(ModelError, match=f"format version {modelfile.FORMAT_VERSION + 1}.*reads version"):
+        load_model(path)
+
+
+def test_a_card_that_is_not_an_object_is_one_line(tmp_path, small_model):
+    path = tmp_path / "m.npz"
+    save_model(small_model, path, _card())
+    path.with_suffix(".json").write_text("[1, 2]")
+    with pytest.raises(ModelError, match="not a model card"):
+        load_model(path)
+
+
+def test_saved_model_holds_every_parameter(tmp_path, small_model):
+    """Loading rebuilds the same features, coefficients and thresholds (not only the same predictions)."""
+    path = tmp_path / "m.npz"
+    save_model(small_model, path, _card())
+    loaded = load_model(path)
+    assert loaded.thresholds == small_model.thresholds
+    for (name, a), (_, b) in zip(small_model.features.transformer_list, loaded.features.transformer_list):
+        assert type(a) is type(b) and a.get_params() == b.get_params(), name
+        if hasattr(a, "vocabulary_"):
+            assert a.vocabulary_ == b.vocabulary_ and np.array_equal(a.idf_, b.idf_)
+    for e, f in zip(small_model.themes.estimators_, loaded.themes.estimators_):
+        assert np.array_equal(e.coef_, f.coef_) and np.array_equal(e.intercept_, f.intercept_)
+    assert np.array_equal(small_model.polarity.coef_, loaded.polarity.coef_)
+    texts = ["Managers' oversight is not evident on case files.", "Thresholds are applied well."]
+    X = loaded.features.transform(texts)
+    assert np.abs(loaded.themes.predict_proba(X) - small_model.themes.predict_proba(X)).max() < 1e-12
+
+
+def test_polarity_with_the_layout_is_the_same_from_predict_and_from_tables(small_model):
+    """One place decides polarity: the model, told the judgement each sentence stands under."""
+    from ofsted_nlp.batch.rows import findings_table
+    from ofsted_nlp.reading.letter import Finding, Letter
+
+    texts = ["The consistent timeliness of screening.", "Ensure that supervision is regular.",
+             "The consistent timeliness of screening."]
+    judgements = ["development", "priority_action", "unspecified"]
+    predicted = small_model.predict(texts, judgements)
+    assert list(predicted["polarity"])[:2] == ["negative", "negative"]
+    assert predicted["polarity"][2] == small_model.predict(texts[2:])["polarity"][0]  # no layout: the model's
+    letter = Letter(path="x.txt", document="x", kind="ucra", date=None, date_source=None, visit_dates=None,
+                    la_name=None, old_la_code=None, new_la_code=None, region_code=None, region_name=None, title="",
+                    findings=[Finding(t, "", j, i) for i, (t, j) in enumerate(zip(texts, judgements))])
+    table = findings_table([letter], small_model)
+    assert list(table["polarity"]) == list(predicted["polarity"])
+    with pytest.raises(ValueError, match="judgements for"):
+        small_model.tag(texts, judgements[:1])
+
+
+def test_eight_threads_tag_as_one_does(small_model, seed_data):
+    """A fresh model's word tables are built and shared by threads: 8 threads give one thread's results,
+    also while the shared word index starts new generations under them."""
+    texts = seed_data[0]
+    assert_threads_agree(small_model, [texts[i::5] + [f"A sentence about {w} and caseloads." for w in texts[i].split()[:4]]
+                                       for i in range(16)])
