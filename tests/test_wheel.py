@@ -3,7 +3,9 @@
 The wheel is built from a copy of the source (so the work tree gets no
 ``build/`` or ``*.egg-info``), without network or build isolation, and
 installed with ``--no-deps`` into a venv made with ``--system-site-packages``
-(the heavy dependencies come from this machine; nothing is downloaded).
+and a path file naming the test run's own site-packages (the heavy
+dependencies come from this machine, also when the tests run in a venv;
+nothing is downloaded).
 
 The system site-packages may hold an editable install of the repo, whose
 import hook is a fallback finder: a module missing from the wheel would be
@@ -20,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import warnings
 from pathlib import Path
 
@@ -97,6 +100,10 @@ def venv(tmp_path_factory) -> Path:
     site = Path(_run([python, "-I", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                      cwd=root).stdout.strip())
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    # Where the tests run in a venv of their own, its packages are not the system's: the test venv sees them
+    # through a path file (plain paths: the .pth files there, an editable install's hook among them, do not run).
+    outer = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    (site / "outer-env.pth").write_text("".join(f"{p}\n" for p in sorted(outer)), encoding="utf-8")
     # --ignore-installed: the system's (editable) ofsted-nlp 0.1.0 would otherwise count as already installed.
     _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed", wheel], cwd=root)
     assert (site / "ofsted_nlp" / "models" / "ofsted-nlp.npz").is_file(), "the wheel does not ship the model"
