@@ -160,7 +160,7 @@ _DIGIT_OR_STAT_WORD_RE = re.compile(r"\d|minority ethnic|residential special|few
 @lru_cache(maxsize=1)
 def nlp() -> Language:
     """spaCy's blank English pipeline: its tokenizer reads the pieces :class:`PieceStarts` needs where the
-    saved rules (:mod:`ofsted_nlp.reading.tokenizing`) are another spaCy version's.
+    saved rules file (:mod:`ofsted_nlp.reading.tokenizing`) is damaged.
 
     A trained parser finds the same sentence boundaries on this formal prose at
     a fraction of the speed, so it has not earned its cost.
@@ -341,7 +341,8 @@ class PieceStarts:
 
 @lru_cache(maxsize=1)
 def piece_starts() -> PieceStarts:
-    """spaCy's rules in Python where they are the installed spaCy's (no import of spaCy), else spaCy."""
+    """The saved tokenizer rules in Python (the project's specification; no import of spaCy), else spaCy
+    where the rules file is damaged."""
     from ofsted_nlp.reading.tokenizing import piece_tokenizer
 
     pieces = piece_tokenizer()

@@ -14,12 +14,16 @@ spaCy's authors). A piece is tokenized on its own, as spaCy tokenizes each
 whitespace-separated piece (its special-case matcher could in principle let
 a neighbour's tokens block a re-match; never seen in the corpus).
 
-The rules are used only where the installed spaCy is the version they were
-saved from (read from the package's metadata, without importing it);
-otherwise :func:`piece_tokenizer` returns None and spaCy itself tokenizes.
-The tests compare both on tricky and random text and on every block of the
-corpus, and the saved rules with the installed spaCy's
-(``python -m ofsted_nlp.reading.tokenizing`` saves them again).
+The saved rules are the project's own, versioned specification of sentence
+splitting (format 1, saved from spaCy 3.8.18): they are used whatever spaCy
+is installed, so sentence boundaries, and the label fingerprints that rest
+on them, do not move with a spaCy release. Only a damaged rules file leaves
+tokenizing to the installed spaCy. Where the installed spaCy is the version
+they were saved from, the tests compare both on tricky and random text and
+on every block of the corpus; under another spaCy they report how many
+pieces it would tokenize differently (:func:`drift`). To adopt a new spaCy's
+rules, ``python -m ofsted_nlp.reading.tokenizing`` saves them again: a change
+of specification, to be made with the labels repointed.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-__all__ = ["RULES_PATH", "PieceTokenizer", "piece_tokenizer", "rules_from_spacy", "is_punct"]
+__all__ = ["RULES_PATH", "PieceTokenizer", "piece_tokenizer", "rules_from_spacy", "is_punct", "drift", "saved_version",
+           "installed_spacy"]
 
 RULES_PATH = Path(__file__).resolve().parent.parent / "data" / "spacy_en_tokenizer.json"
 FORMAT = 1
@@ -226,15 +231,50 @@ def save_rules(path: Path = RULES_PATH) -> dict:
 
 @lru_cache(maxsize=1)
 def piece_tokenizer() -> PieceTokenizer | None:
-    """The Python tokenizer, where the saved rules are the installed spaCy's version's; else None."""
+    """The Python tokenizer from the saved rules (whatever spaCy is installed); None where the file is
+    damaged, and then spaCy tokenizes."""
     try:
         rules = json.loads(RULES_PATH.read_text(encoding="utf-8"))
-        installed = metadata.version("spacy")
-        if not isinstance(rules, dict) or rules.get("format") != FORMAT or rules.get("spacy") != installed:
+        if not isinstance(rules, dict) or rules.get("format") != FORMAT:
             return None
         return PieceTokenizer(rules)
-    except (OSError, ValueError, LookupError, TypeError, AttributeError, re.error,
-            metadata.PackageNotFoundError):  # a damaged file: spaCy tokenizes
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, re.error):  # a damaged file
+        return None
+
+
+def saved_version() -> str | None:
+    """The spaCy version the saved rules were taken from (the specification's origin), or None if unreadable."""
+    try:
+        rules = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+        return str(rules["spacy"]) if isinstance(rules, dict) else None
+    except (OSError, ValueError, LookupError):
+        return None
+
+
+def drift(pieces: list[str]) -> list[tuple[str, list[str], list[str]]]:
+    """The pieces the installed spaCy tokenizes otherwise than the saved rules: (piece, ours, spaCy's).
+
+    Empty where the installed spaCy is the rules' own version (the tests check it on the corpus).
+    """
+    import spacy
+
+    ours = piece_tokenizer()
+    if ours is None:
+        return []
+    theirs = spacy.blank("en").tokenizer
+    out = []
+    for piece in pieces:
+        mine, spacys = ours(piece), [t.text for t in theirs(piece)]
+        if mine != spacys:
+            out.append((piece, mine, spacys))
+    return out
+
+
+def installed_spacy() -> str | None:
+    """The installed spaCy's version, read from its metadata (without importing it)."""
+    try:
+        return metadata.version("spacy")
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency
         return None
 
 
