@@ -73,12 +73,15 @@ def _is_corpus_file(path: Path) -> bool:
 def _candidates(letter) -> dict[str, str]:
     """fingerprint -> sentence, for every sentence the document's text splits into.
 
-    Blocks are split alone and joined with the block after them (an earlier
-    reader ran a heading into its paragraph, or a "(Recommendation)" line into
-    the heading after it), with their markers left in.
+    Blocks are split alone and joined with the one or two blocks after them (an
+    earlier reader ran a heading into its paragraph, a note and a heading into the
+    paragraph after them, or a "(Recommendation)" line into the heading after
+    it), with their markers left in.
     """
     texts = [b.text for b in letter.blocks]
     joined = [f"{a} {b}" for a, b in zip(texts, texts[1:])]
+    # a note, the heading after it and its paragraph: "(Outcome 3, national framework) Main findings The ..."
+    joined += [f"{a} {b} {c}" for a, b, c in zip(texts, texts[1:], texts[2:])]
     out: dict[str, str] = {}
     for sents in split_sentences(texts + joined):
         for sent in sents:

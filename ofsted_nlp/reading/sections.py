@@ -40,7 +40,7 @@ _LEADIN_RES = [
 # even where the generic shape test would miss them.
 _OTHER_HEADINGS = [
     r"overview",
-    r"findings",
+    r"(main |headline |key )?findings",  # "Main findings" (focused visits from 2025) follows "What needs to improve"
     r"summary",
     r"executive summary",
     r"inspection findings.*",

@@ -13,7 +13,7 @@ from typing import Any, Mapping, NamedTuple, Protocol, Sequence, runtime_checkab
 import numpy as np
 
 from ofsted_nlp.schema import POLARITIES, THEMES
-from ofsted_nlp.tagging.codebook import is_list_item_or_recommendation
+from ofsted_nlp.tagging.layout import is_recommendation_or_bullet
 
 # The codebook: "Recommendations and the short noun-phrase bullets under 'What
 # needs to improve' are findings, negative, even when a bullet reads like
@@ -60,8 +60,9 @@ def decide(texts: Sequence[str], P: np.ndarray, Q: np.ndarray, thresholds: Mappi
     """Themes over their thresholds; polarity the likeliest class unless the layout decides.
 
     ``P``: theme probabilities (n x THEMES); ``Q``: polarity probabilities
-    (n x POLARITIES, in that order). A recommendation ("Ensure that ...") or a
-    verbless list item under a development or priority-action heading
+    (n x POLARITIES, in that order). A recommendation ("Ensure that ...",
+    "Leaders should ...") or a noun-phrase bullet (:mod:`~ofsted_nlp.tagging.layout`)
+    under a development or priority-action heading
     (``judgements``, as ``Finding.judgement``) is ``negative``, and so is a
     sentence the report marks "(Recommendation)" (``recommendations``, as
     ``Finding.recommendation``). The probabilities stay the model's own.
@@ -71,7 +72,7 @@ def decide(texts: Sequence[str], P: np.ndarray, Q: np.ndarray, thresholds: Mappi
     polarity = [POLARITIES[k] for k in Q.argmax(axis=1).tolist()] if len(Q) else []
     if judgements is not None:
         for k, judgement in enumerate(judgements):
-            if judgement in NEGATIVE_BY_LAYOUT and is_list_item_or_recommendation(texts[k]):
+            if judgement in NEGATIVE_BY_LAYOUT and is_recommendation_or_bullet(texts[k]):
                 polarity[k] = "negative"
     if recommendations is not None:
         for k, marked in enumerate(recommendations):
