@@ -21,9 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from ofsted_nlp.schema import GRADE_COLUMNS, THEMES
-from ofsted_nlp.views.matrix import SMALL, UNKNOWN, authority_columns, theme_matrix, themes_of
+from ofsted_nlp.views.matrix import SMALL, UNKNOWN, authority_columns, row_labels, theme_matrix, themes_of
+from ofsted_nlp.views.page import script_json
 
-__all__ = ["LIMITS", "build_report", "load_card", "write_report"]
+__all__ = ["LIMITS", "CardError", "build_report", "load_card", "write_report"]
 
 LIMITS = ("The tags are a model's reading of single sentences (themes right about 8 times in 10 and polarity "
           "about 8 times in 10 on sentences drawn at random), so read a cell's sentences before quoting it, "
@@ -47,29 +48,76 @@ def load_card(model_path: str | Path | None = None) -> dict | None:
         return None
 
 
+class CardError(ValueError):
+    """The model card holds something other than a figure where a figure belongs; the message is one line
+    naming the field ("the model card's data.sentences is 'many', not a number")."""
+
+
+def _part(card: dict, *keys: str) -> dict:
+    """The table at ``card[keys[0]][keys[1]]...``; empty where one is missing or null."""
+    part: object = card
+    for depth, key in enumerate(keys):
+        part = part.get(key) if isinstance(part, dict) else None
+        if part is None:
+            return {}
+        if not isinstance(part, dict):
+            raise CardError(f"the model card's {'.'.join(keys[:depth + 1])} is {_shown(part)}, not a table")
+    return part  # type: ignore[return-value]
+
+
+def _shown(value: object) -> str:
+    from ofsted_nlp.errors import printable
+
+    text = printable(json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _figure(part: dict, where: str, key: str, default: object, spec: str) -> str:
+    """``part[key]`` written with the format ``spec`` (``default`` as it is where missing or null);
+    :class:`CardError` naming ``where.key`` where it is not a number."""
+    value = part.get(key)
+    if value is None:
+        return format(default, spec) if isinstance(default, float) else str(default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CardError(f"the model card's {where}.{key} is {_shown(value)}, not a number")
+    return format(value, spec)
+
+
 def _headline(card: dict | None) -> list[tuple[str, str]]:
-    """(what, figure) pairs from the card: data, and the model's scores in cross-validation."""
+    """(what, figure) pairs from the card: data, and the model's scores in cross-validation.
+
+    :class:`CardError` where a figure is not a number."""
     if not card:
         return [("model card", "not found: scores unknown")]
+    if not isinstance(card, dict):
+        raise CardError(f"the model card is {_shown(card)}, not a table")
     out = []
-    data = card.get("data", {})
+    data = _part(card, "data")
     if data:
-        out.append(("trained on", f"{data.get('sentences', '?'):,} hand-labelled sentences from "
-                                  f"{data.get('documents', '?')} documents of {data.get('authorities', '?')} authorities"))
-    ev = card.get("evaluation") or {}
-    model = (ev.get("systems") or {}).get("model") or {}
+        out.append(("trained on", f"{_figure(data, 'data', 'sentences', '?', ',')} hand-labelled sentences from "
+                                  f"{_figure(data, 'data', 'documents', '?', '')} documents of "
+                                  f"{_figure(data, 'data', 'authorities', '?', '')} authorities"))
+    ev = _part(card, "evaluation")
+    model = _part(card, "evaluation", "systems", "model")
+    nan = float("nan")
+
+    def scores(part: dict, where: str) -> str:
+        return (f"theme macro-F1 {_figure(part, where, 'theme_macro_f1', nan, '.2f')}, polarity macro-F1 "
+                f"{_figure(part, where, 'polarity_macro_f1', nan, '.2f')}, polarity accuracy "
+                f"{_figure(part, where, 'polarity_accuracy', nan, '.2f')}")
+
     if model:
-        out.append((f"{ev.get('folds', '?')}-fold cross-validation grouped by authority",
-                    f"theme macro-F1 {model.get('theme_macro_f1', float('nan')):.2f}, polarity macro-F1 "
-                    f"{model.get('polarity_macro_f1', float('nan')):.2f}, polarity accuracy "
-                    f"{model.get('polarity_accuracy', float('nan')):.2f}"))
-    random = (((ev.get("subsets") or {}).get("drawn at random") or {}).get("systems") or {}).get("model") or {}
+        out.append((f"{_figure(ev, 'evaluation', 'folds', '?', '')}-fold cross-validation grouped by authority",
+                    scores(model, "evaluation.systems.model")))
+    random = _part(card, "evaluation", "subsets", "drawn at random", "systems", "model")
     if random:
-        n = ((ev.get("subsets") or {}).get("drawn at random") or {}).get("sentences", "?")
+        subset = _part(card, "evaluation", "subsets", "drawn at random")
+        n = subset.get("sentences")
+        where = "evaluation.subsets.drawn at random"
+        if n is not None:
+            _figure(subset, where, "sentences", "?", "")  # a number, or CardError
         out.append((f"on the {n:,} sentences drawn at random" if isinstance(n, int) else "on sentences drawn at random",
-                    f"theme macro-F1 {random.get('theme_macro_f1', float('nan')):.2f}, polarity macro-F1 "
-                    f"{random.get('polarity_macro_f1', float('nan')):.2f}, polarity accuracy "
-                    f"{random.get('polarity_accuracy', float('nan')):.2f}"))
+                    scores(random, f"{where}.systems.model")))
     if card.get("trained_at"):
         out.append(("trained", f"{card['trained_at']} ({card.get('artefact', '')}, sha256 {str(card.get('sha256', ''))[:12]}…)"))
     return out
@@ -126,9 +174,10 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
 
         marks = set(highlighted_rows(net, highlight))
     authorities = []
+    authority_labels = row_labels(net)  # names, told apart by code where two share one
     for i, r in net.iterrows():
         authorities.append({
-            "name": r["la_name"], "old": r["old_la_code"], "new": r["new_la_code"], "region": r["region_name"],
+            "name": r["la_name"], "label": authority_labels[i], "old": r["old_la_code"], "new": r["new_la_code"], "region": r["region_name"],
             "documents": int(r["documents"]), "highlight": i in marks,
             "net": [_num(r[t]) for t in THEMES], "n": [int(r[f"{t}_findings"]) for t in THEMES],
         })
@@ -140,10 +189,11 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
         for _, g in grade_source.drop_duplicates("document").iterrows():
             grades_of[str(g["document"])] = {c: _grade_text(g.get(c)) for c in has_grades}
     documents = []
-    for _, r in by_doc.iterrows():
+    document_labels = row_labels(by_doc)  # told apart by document id where two share one
+    for k, r in by_doc.iterrows():
         a = auth_key.get((r["new_la_code"], r["old_la_code"], r["la_name"]))
         documents.append({
-            "id": r["document"], "authority": a, "date": r["date"], "kind": r["kind"], "label": r["label"],
+            "id": r["document"], "authority": a, "date": r["date"], "kind": r["kind"], "label": document_labels[k],
             "net": [_num(r[t]) for t in THEMES], "n": [int(r[f"{t}_findings"]) for t in THEMES],
             "grades": grades_of.get(r["document"]),
         })
@@ -163,7 +213,7 @@ def build_report(findings: pd.DataFrame, documents_read: pd.DataFrame | None = N
     head = _headline(card)
     esc = _html.escape
     figures = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in head)
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    payload = script_json(data)
     generated = datetime.date.today().isoformat()
     summary = (f"{esc(selection)}: {len(data['documents'])} documents, {len(data['authorities'])} "
                f"authorit{'y' if len(data['authorities']) == 1 else 'ies'}, {data['findings']:,} findings.")
@@ -249,7 +299,7 @@ header(heat, 'authority (documents)');
 D.authorities.forEach((a, i) => {
   const tr = el('tr', a.highlight ? {'class': 'hl'} : {});
   const th = el('th', {'class': 'name', 'title': [a.name, a.old, a.new, a.region].filter(Boolean).join(' · ')},
-                a.name + ' (' + a.documents + ')');
+                a.label + ' (' + a.documents + ')');
   tr.appendChild(th);
   for (let j = 0; j < T; j++) cell('a' + i + ':' + D.theme_keys[j], a.net[j], a.n[j], tr);
   heat.appendChild(tr);
@@ -262,7 +312,7 @@ D.authorities.forEach((a, i) => {
   const docs = D.documents.filter(d => d.authority === i);
   const graded = docs.filter(d => d.grades && D.grade_columns.some(c => d.grades[c] && d.grades[c] !== 'not applicable'));
   const latest = graded.length ? graded[graded.length - 1] : null;
-  const tr = el('tr'); tr.appendChild(el('th', {}, a.name));
+  const tr = el('tr'); tr.appendChild(el('th', {}, a.label));
   if (!D.grades_read){
     tr.appendChild(el('td', {'class': 'notread'}, 'not read'));
     D.grade_columns.forEach(() => tr.appendChild(el('td', {'class': 'notread'}, 'not read')));
@@ -277,7 +327,7 @@ const tl = document.getElementById('timeline');
 D.authorities.forEach((a, i) => {
   const docs = D.documents.map((d, k) => [d, k]).filter(p => p[0].authority === i);
   if (!docs.length) return;
-  tl.appendChild(el('h3', {}, a.name + ': ' + docs.length + ' document' + (docs.length > 1 ? 's' : '')));
+  tl.appendChild(el('h3', {}, a.label + ': ' + docs.length + ' document' + (docs.length > 1 ? 's' : '')));
   const t = el('table', {'class': 'heat'}); header(t, 'document');
   docs.forEach(p => {
     const tr = el('tr'); tr.appendChild(el('th', {'class': 'name', 'title': p[0].id}, p[0].label));
@@ -294,7 +344,7 @@ function show(td){
   const key = td.getAttribute('data-cell');
   const ids = D.cells[key] || [];
   const [where, theme] = key.split(':');
-  const name = where[0] === 'a' ? D.authorities[+where.slice(1)].name : D.documents[+where.slice(1)].label;
+  const name = where[0] === 'a' ? D.authorities[+where.slice(1)].label : D.documents[+where.slice(1)].label;
   box.textContent = '';
   box.appendChild(el('h3', {'id': 'evidence-title'}, name + ' · ' + theme.replace(/_/g, ' ') + ': ' + ids.length + ' finding' + (ids.length === 1 ? '' : 's')));
   if (!ids.length){ box.appendChild(el('p', {}, 'No positive or negative findings on this theme.')); return; }
