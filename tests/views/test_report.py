@@ -293,3 +293,31 @@ def test_report_draws_with_markup_in_sentences_and_headings(browser, tmp_path, t
     assert shown[:2] == [f"Supervision {TRAPS[0]} is regular.", f"Supervision {TRAPS[1]} is reflective."]
     meta = browser.find_elements(By.CSS_SELECTOR, "#evidence-list li .meta")[0].get_attribute("textContent")
     assert meta.endswith(f"Heading {TRAPS[0]} {TRAPS[2]} {TRAPS[3]}")
+
+
+def test_matrix_page_draws_four_documents_of_one_label_as_four_rows(browser, tmp_path, shipped_model):
+    """`matrix --by document --plot FILE.html` draws with the report's heatmap; four copies of a letter
+    (one named like markup) are four rows, each told apart by its document id."""
+    from selenium.webdriver.common.by import By
+
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    names = ["a", "b", "c", "x<!--<script>"]
+    for name in names:
+        shutil.copy(SEEDS / "003_08c661ef1fa93ef4.txt", folder / f"{name}.txt")
+    out = tmp_path / "h.html"
+    result = run("matrix", folder, "--by", "document", "--plot", out)
+    assert result.exit_code == 0, result.output
+    browser.get(out.resolve().as_uri())
+    assert [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")] == []
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
+    assert "4 documents" in browser.find_element(By.TAG_NAME, "header").text
+    rows = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#heatmap th.name")]
+    assert rows == [f"Hackney · 2019-03-04 · focused visit ({name})" for name in names]
+    cells = browser.find_elements(By.CSS_SELECTOR, "#heatmap td.cell")
+    assert len(cells) == 4 * 6
+    drawn = [c for c in cells if "none" not in c.get_attribute("class")]
+    assert drawn and all(c.value_of_css_property("background-color") not in ("", "rgba(0, 0, 0, 0)") for c in drawn)
+    keep = os.environ.get("OFSTED_NLP_SCREENSHOT")
+    if keep:
+        browser.save_screenshot(keep.replace(".png", "-matrix.png"))

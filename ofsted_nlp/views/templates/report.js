@@ -1,36 +1,9 @@
 (function(){
 const D = JSON.parse(document.getElementById('report-data').textContent);
 const T = D.themes.length;
-function colour(v){ // RdBu: -1 red, 0 white, +1 blue
-  if (v === null) return '#d9d9d9';
-  const a = Math.min(1, Math.abs(v));
-  const end = v < 0 ? [178,24,43] : [33,102,172];
-  const c = end.map(e => Math.round(255 + (e - 255) * a));
-  return 'rgb(' + c.join(',') + ')';
-}
-function el(tag, attrs, text){
-  const e = document.createElement(tag);
-  for (const k in (attrs || {})) e.setAttribute(k, attrs[k]);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-function cell(key, v, n, tr){
-  const td = el('td', {'class': 'cell', 'data-cell': key});
-  if (v === null){ td.className = 'cell none'; td.textContent = '–'; td.title = 'no positive or negative findings'; }
-  else {
-    td.style.backgroundColor = colour(v);
-    td.style.color = Math.abs(v) > 0.6 && n >= D.small ? '#fff' : '#111';
-    td.textContent = (v > 0 ? '+' : '') + v.toFixed(2) + ' ';
-    td.appendChild(el('sub', {}, 'n=' + n));
-    if (n < D.small){ td.className += ' small'; td.title = 'fewer than ' + D.small + ' findings: too few to read'; }
-  }
-  tr.appendChild(td);
-}
-function header(table, first){
-  const tr = el('tr'); tr.appendChild(el('th', {}, first));
-  D.themes.forEach(t => tr.appendChild(el('th', {}, t)));
-  table.appendChild(tr);
-}
+const H = OfstedHeatmap, el = H.el, how = {small: D.small, scale: 'net'};
+function cell(key, v, n, tr){ H.cell(tr, key, v, n, how); }
+function header(table, first){ H.header(table, first, D.themes); }
 // heatmap
 const heat = document.getElementById('heatmap');
 header(heat, 'authority (documents)');
