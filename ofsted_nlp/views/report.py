@@ -207,7 +207,10 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
 def build_report(findings: pd.DataFrame, documents_read: pd.DataFrame | None = None, card: dict | None = None,
                  selection: str = "all documents", highlight: str | None = None,
                  title: str = "Ofsted findings on children's services") -> str:
-    """The report as one HTML string (UTF-8), with everything it needs inline."""
+    """The report as one HTML string (UTF-8), with everything it needs inline (``views/templates/report.html.j2``).
+
+    :class:`CardError` (a ``ValueError``, one line naming the field) where ``card`` holds text where a
+    figure belongs."""
     data = report_data(findings, documents_read, highlight)
     n = len(data["authorities"])
     summary = (f"{selection}: {len(data['documents'])} documents, {n} authorit{'y' if n == 1 else 'ies'}, "
