@@ -108,6 +108,7 @@ def venv(tmp_path_factory) -> Path:
     _run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--ignore-installed", wheel], cwd=root)
     assert (site / "ofsted_nlp" / "models" / "ofsted-nlp.npz").is_file(), "the wheel does not ship the model"
     assert (site / "ofsted_nlp" / "data" / "spacy_en_tokenizer.json").is_file(), "nor the tokenizer's rules"
+    assert (site / "ofsted_nlp" / "views" / "templates" / "report.html.j2").is_file(), "nor the pages' templates"
     return env_dir
 
 
@@ -147,3 +148,13 @@ def test_installed_wheel_tags_a_seed_from_another_folder(venv, tmp_path, shipped
     assert [(g["index"], g["text"], sorted(g["themes"]), g["polarity"]) for g in got] == expected
     assert {g["document"] for g in got} == {Path(letter).stem}
     assert any(g["themes"] for g in got)  # the model tagged themes, not only sentences
+
+
+def test_installed_wheel_writes_a_report_from_its_own_templates(venv, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    letter = shutil.copy2(seed("003"), elsewhere)
+    _run([venv / "bin" / "ofsted-nlp", "report", Path(letter).name, "--output", "r.html"], cwd=elsewhere)
+    page = (elsewhere / "r.html").read_text(encoding="utf-8")
+    assert '<script type="application/json" id="report-data">' in page and "data-ready" in page
+    assert "Hackney" in page and "{{" not in page

@@ -35,10 +35,17 @@ def report(
     with common.command_errors():
         findings, documents, batch = selecting.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)
-        from ofsted_nlp.views.report import build_report, load_card, write_report
+        from ofsted_nlp.views.report import CardError, build_report, load_card, write_report
 
-        html = build_report(findings, documents, card=load_card(model), selection=selection.describe(),
-                            highlight=neighbours)
+        try:
+            html = build_report(findings, documents, card=load_card(model), selection=selection.describe(),
+                                highlight=neighbours)
+        except CardError as exc:
+            from ofsted_nlp.errors import printable
+            from ofsted_nlp.tagging.model import DEFAULT_MODEL, card_path
+
+            raise common.CommandError(f"{printable(card_path(model or DEFAULT_MODEL))}: {exc}; "
+                                      "nothing written") from None
         try:
             write_report(html, output)
         except OSError as exc:

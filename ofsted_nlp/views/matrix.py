@@ -327,21 +327,49 @@ def net_and_counts(matrix: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None,
 
 
 def row_labels(matrix: pd.DataFrame) -> list[str]:
-    """Row labels: the ``label`` column where there is one ("Hackney · 2019-03-04 · focused visit"),
-    else authority names (told apart by code where two share one), else document ids."""
+    """Row labels, one per row and no two alike: the ``label`` column where there is one ("Hackney ·
+    2019-03-04 · focused visit"), else authority names, else document ids. Where two rows would share a
+    label, each of them is told apart by its document id (or, by authority, its code): see :func:`unique_labels`."""
     if "label" in matrix.columns:
-        return [str(x) for x in matrix["label"]]
+        labels = [str(x) for x in matrix["label"]]
+        if "document" in matrix.columns:
+            return unique_labels(labels, [_text(d) for d in matrix["document"]])
+        return unique_labels(labels, _codes(matrix))
     if "la_name" not in matrix.columns:
-        return [str(d) for d in matrix["document"]]
-    labels = [str(n) for n in matrix["la_name"]]
-    if len(set(labels)) < len(labels):  # same name, different codes: tell them apart
-        codes = [str(c or o) for c, o in zip(matrix.get("new_la_code", [""] * len(labels)),
-                                             matrix.get("old_la_code", [""] * len(labels)))]
-        seen: dict[str, int] = {}
-        for name in labels:
-            seen[name] = seen.get(name, 0) + 1
-        labels = [f"{n} ({c})" if seen[n] > 1 and c else n for n, c in zip(labels, codes)]
-    return labels
+        return unique_labels([str(d) for d in matrix["document"]], [""] * len(matrix))
+    return unique_labels([str(n) for n in matrix["la_name"]], _codes(matrix))
+
+
+def _codes(matrix: pd.DataFrame) -> list[str]:
+    n = len(matrix)
+    return [_text(c) or _text(o) for c, o in zip(matrix.get("new_la_code", [""] * n),
+                                                  matrix.get("old_la_code", [""] * n))]
+
+
+def unique_labels(labels: list[str], ids: list[str]) -> list[str]:
+    """``labels`` with those that occur more than once followed by their row's id in brackets
+    ("Hackney · 2019-03-04 · focused visit (003_08c661ef1fa93ef4)"), and any still alike (same id, or
+    none) by "#2", "#3"... in row order. Labels that occur once are kept as they are."""
+    seen: dict[str, int] = {}
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+    out = [f"{x} ({i})" if seen[x] > 1 and i else x for x, i in zip(labels, ids)]
+    taken = set(out)
+    if len(taken) == len(out):
+        return out
+    count: dict[str, int] = {}
+    result = []
+    for x in out:
+        count[x] = count.get(x, 0) + 1
+        if count[x] == 1:
+            result.append(x)
+            continue
+        k = count[x]
+        while f"{x} #{k}" in taken:
+            k += 1
+        taken.add(f"{x} #{k}")
+        result.append(f"{x} #{k}")
+    return result
 
 
 def neighbours_first(matrix: pd.DataFrame, code: str) -> pd.DataFrame:

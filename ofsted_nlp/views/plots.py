@@ -172,73 +172,49 @@ def heatmap_png(matrix: pd.DataFrame, path: str | Path, title: str | None = None
 
 def heatmap_html(matrix: pd.DataFrame, path: str | Path, title: str | None = None,
                  highlight: str | None = None, small: int = SMALL) -> Path:
-    """An interactive HTML heatmap (plotly), self-contained so it opens offline; counts on hover.
+    """An HTML heatmap, self-contained so it opens offline: the report's heatmap (``views/templates/
+    heatmap.js``) on a page of its own (``matrix.html.j2``), the counts behind a cell on hover.
 
-    Cells from fewer than ``small`` findings are marked "*" and say so on hover.
+    Cells from fewer than ``small`` findings are hatched and say so on hover.
     """
-    import plotly.colors
-    import plotly.graph_objects as go
+    from ofsted_nlp.views.page import render
 
     value, data_values, n_cell, pos, neg = plot_values(matrix)
     labels = row_labels(matrix)
     marks = set(highlighted_rows(matrix, highlight))
-    labels = [f"<b>{x}</b>" if i in marks else (f"<i>{x}</i>" if x == NEIGHBOUR_MEDIAN else x)
-              for i, x in enumerate(labels)]
     n = len(labels)
     grid = data_values.reshape(n, len(THEMES))
     counts = n_cell.reshape(n, len(THEMES))
-    z = [[None if (np.isnan(v) or (value == "negative" and not k)) else round(float(v), 3)
-          for v, k in zip(row, krow)] for row, krow in zip(grid, counts)]
-    text = []
-    cell_text = []
-    for row, krow in zip(grid, counts):
-        line, marks_line = [], []
-        for v, k in zip(row, krow):
-            few = 0 < k < small
+    # a net matrix without counts (not one of theme_matrix's): the number behind a cell is not known
+    known = value == "negative" or pos is not None or all(f"{t}_findings" in matrix.columns for t in THEMES)
+    top = max(1, int(np.nanmax(grid))) if value == "negative" and np.isfinite(grid).any() else 1
+    rows = []
+    for i, (label, line, krow) in enumerate(zip(labels, grid, counts)):
+        values: list[float | int | None] = []
+        titles: list[str] = []
+        for j, (v, k) in enumerate(zip(line, krow)):
+            if np.isnan(v) or (value == "negative" and not k):
+                values.append(None)
+                titles.append("")
+                continue
+            values.append(int(v) if value == "negative" else round(float(v), 3))
             if value == "negative":
-                line.append(f"{int(v)} negative of {int(k)} findings" if k else "no positive or negative findings")
+                tip = f"{int(v)} negative of {int(k)} findings"
             else:
-                line.append("no positive or negative findings" if np.isnan(v) else f"net {v:+.2f} from {int(k)} findings")
-            if few:
-                line[-1] += f" (fewer than {small}: too few to read)"
-            marks_line.append("*" if few else "")
-        text.append(line)
-        cell_text.append(marks_line)
-    if value == "negative":
-        colorscale = [[0, "#fff5f0"], [1, "#67000d"]]
-        zrange = {"zmin": 0, "zmax": max(1.0, float(np.nanmax(grid)) if np.isfinite(grid).any() else 1.0)}
-        bar: dict[str, object] = {"title": {"text": "negative"}}
-    else:
-        scale = plotly.colors.diverging.RdBu  # red (low) to blue (high), explicit so no renderer reverses it
-        colorscale = [[i / (len(scale) - 1), c] for i, c in enumerate(scale)]
-        zrange = {"zmin": -1, "zmax": 1, "zmid": 0}
-        bar = {"title": {"text": "net"}, "tickvals": [-1, -0.5, 0, 0.5, 1]}
-    extra: dict[str, object] = {}
-    hover = "<b>%{y}</b><br>%{x}: %{customdata[0]}"
-    custom: list[list[list[object]]] = [[[t] for t in line] for line in text]
-    if pos is not None and neg is not None:
-        custom = [[[t, int(p), int(q)] for t, p, q in zip(line, prow, qrow)] for line, prow, qrow in zip(text, pos, neg)]
-        hover += "<br>positive %{customdata[1]}, negative %{customdata[2]}"
-    extra["customdata"] = custom
-    heat = go.Heatmap(
-        z=z, x=theme_labels(), y=labels, text=cell_text, texttemplate="%{text}", **extra, **zrange,
-        colorscale=colorscale, xgap=1, ygap=1, hoverongaps=True, colorbar=bar,
-        hovertemplate=hover + "<extra></extra>",
-    )
-    fig = go.Figure(heat)
-    heading = TITLES.get(matrix.attrs.get("value", "net"), TITLE) + (f"<br><sub>{title}</sub>" if title else "")
-    fig.update_layout(
-        title={"text": heading, "font": {"size": 14}},
-        plot_bgcolor=NAN_COLOUR,
-        height=max(420, (24 if n <= 60 else 16) * n + 200),
-        width=980,
-        margin={"l": 260, "r": 40, "t": 90, "b": 80},
-        yaxis={"autorange": "reversed", "type": "category", "automargin": True,
-               "tickfont": {"size": 12 if n <= 60 else 9}},
-        xaxis={"side": "top", "type": "category"},
-    )
+                tip = f"net {v:+.2f}" + (f" from {int(k)} findings" if known else "")
+            if known and 0 < k < small:
+                tip += f" (fewer than {small}: too few to read)"
+            if pos is not None and neg is not None:
+                tip += f"; positive {int(pos[i, j])}, negative {int(neg[i, j])}"
+            titles.append(tip)
+        rows.append({"label": label, "highlight": i in marks, "median": label == NEIGHBOUR_MEDIAN,
+                     "values": values, "n": [int(k) for k in krow] if known else None, "titles": titles})
+    by = matrix.attrs.get("by", "authority" if "label" not in matrix.columns else "document")
+    data = {"themes": theme_labels(), "theme_keys": list(THEMES), "small": small, "scale": value, "top": top,
+            "first": {"authority-year": "authority · year"}.get(by, by), "rows": rows}
+    page = render("matrix.html.j2", heading=TITLES.get(matrix.attrs.get("value", "net"), TITLE), title=title or "",
+                  rows=n, scale=value, top=top, small=small, data=data)
     path = Path(path)
     with _atomic(path) as tmp:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fig.write_html(fh, include_plotlyjs=True, full_html=True)
+        tmp.write_text(page, encoding="utf-8")
     return path

@@ -13,7 +13,6 @@ headline figures and the model's limits in a sentence.
 from __future__ import annotations
 
 import datetime
-import html as _html
 import json
 import math
 from pathlib import Path
@@ -21,9 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from ofsted_nlp.schema import GRADE_COLUMNS, THEMES
-from ofsted_nlp.views.matrix import SMALL, UNKNOWN, authority_columns, theme_matrix, themes_of
+from ofsted_nlp.views.matrix import SMALL, UNKNOWN, authority_columns, row_labels, theme_matrix, themes_of
+from ofsted_nlp.views.page import render
 
-__all__ = ["LIMITS", "build_report", "load_card", "write_report"]
+__all__ = ["LIMITS", "CardError", "build_report", "load_card", "write_report"]
 
 LIMITS = ("The tags are a model's reading of single sentences (themes right about 8 times in 10 and polarity "
           "about 8 times in 10 on sentences drawn at random), so read a cell's sentences before quoting it, "
@@ -47,29 +47,76 @@ def load_card(model_path: str | Path | None = None) -> dict | None:
         return None
 
 
+class CardError(ValueError):
+    """The model card holds something other than a figure where a figure belongs; the message is one line
+    naming the field ("the model card's data.sentences is 'many', not a number")."""
+
+
+def _part(card: dict, *keys: str) -> dict:
+    """The table at ``card[keys[0]][keys[1]]...``; empty where one is missing or null."""
+    part: object = card
+    for depth, key in enumerate(keys):
+        part = part.get(key) if isinstance(part, dict) else None
+        if part is None:
+            return {}
+        if not isinstance(part, dict):
+            raise CardError(f"the model card's {'.'.join(keys[:depth + 1])} is {_shown(part)}, not a table")
+    return part  # type: ignore[return-value]
+
+
+def _shown(value: object) -> str:
+    from ofsted_nlp.errors import printable
+
+    text = printable(json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _figure(part: dict, where: str, key: str, default: object, spec: str) -> str:
+    """``part[key]`` written with the format ``spec`` (``default`` as it is where missing or null);
+    :class:`CardError` naming ``where.key`` where it is not a number."""
+    value = part.get(key)
+    if value is None:
+        return format(default, spec) if isinstance(default, float) else str(default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CardError(f"the model card's {where}.{key} is {_shown(value)}, not a number")
+    return format(value, spec)
+
+
 def _headline(card: dict | None) -> list[tuple[str, str]]:
-    """(what, figure) pairs from the card: data, and the model's scores in cross-validation."""
+    """(what, figure) pairs from the card: data, and the model's scores in cross-validation.
+
+    :class:`CardError` where a figure is not a number."""
     if not card:
         return [("model card", "not found: scores unknown")]
+    if not isinstance(card, dict):
+        raise CardError(f"the model card is {_shown(card)}, not a table")
     out = []
-    data = card.get("data", {})
+    data = _part(card, "data")
     if data:
-        out.append(("trained on", f"{data.get('sentences', '?'):,} hand-labelled sentences from "
-                                  f"{data.get('documents', '?')} documents of {data.get('authorities', '?')} authorities"))
-    ev = card.get("evaluation") or {}
-    model = (ev.get("systems") or {}).get("model") or {}
+        out.append(("trained on", f"{_figure(data, 'data', 'sentences', '?', ',')} hand-labelled sentences from "
+                                  f"{_figure(data, 'data', 'documents', '?', '')} documents of "
+                                  f"{_figure(data, 'data', 'authorities', '?', '')} authorities"))
+    ev = _part(card, "evaluation")
+    model = _part(card, "evaluation", "systems", "model")
+    nan = float("nan")
+
+    def scores(part: dict, where: str) -> str:
+        return (f"theme macro-F1 {_figure(part, where, 'theme_macro_f1', nan, '.2f')}, polarity macro-F1 "
+                f"{_figure(part, where, 'polarity_macro_f1', nan, '.2f')}, polarity accuracy "
+                f"{_figure(part, where, 'polarity_accuracy', nan, '.2f')}")
+
     if model:
-        out.append((f"{ev.get('folds', '?')}-fold cross-validation grouped by authority",
-                    f"theme macro-F1 {model.get('theme_macro_f1', float('nan')):.2f}, polarity macro-F1 "
-                    f"{model.get('polarity_macro_f1', float('nan')):.2f}, polarity accuracy "
-                    f"{model.get('polarity_accuracy', float('nan')):.2f}"))
-    random = (((ev.get("subsets") or {}).get("drawn at random") or {}).get("systems") or {}).get("model") or {}
+        out.append((f"{_figure(ev, 'evaluation', 'folds', '?', '')}-fold cross-validation grouped by authority",
+                    scores(model, "evaluation.systems.model")))
+    random = _part(card, "evaluation", "subsets", "drawn at random", "systems", "model")
     if random:
-        n = ((ev.get("subsets") or {}).get("drawn at random") or {}).get("sentences", "?")
+        subset = _part(card, "evaluation", "subsets", "drawn at random")
+        n = subset.get("sentences")
+        where = "evaluation.subsets.drawn at random"
+        if n is not None:
+            _figure(subset, where, "sentences", "?", "")  # a number, or CardError
         out.append((f"on the {n:,} sentences drawn at random" if isinstance(n, int) else "on sentences drawn at random",
-                    f"theme macro-F1 {random.get('theme_macro_f1', float('nan')):.2f}, polarity macro-F1 "
-                    f"{random.get('polarity_macro_f1', float('nan')):.2f}, polarity accuracy "
-                    f"{random.get('polarity_accuracy', float('nan')):.2f}"))
+                    scores(random, f"{where}.systems.model")))
     if card.get("trained_at"):
         out.append(("trained", f"{card['trained_at']} ({card.get('artefact', '')}, sha256 {str(card.get('sha256', ''))[:12]}…)"))
     return out
@@ -126,9 +173,10 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
 
         marks = set(highlighted_rows(net, highlight))
     authorities = []
+    authority_labels = row_labels(net)  # names, told apart by code where two share one
     for i, r in net.iterrows():
         authorities.append({
-            "name": r["la_name"], "old": r["old_la_code"], "new": r["new_la_code"], "region": r["region_name"],
+            "name": r["la_name"], "label": authority_labels[i], "old": r["old_la_code"], "new": r["new_la_code"], "region": r["region_name"],
             "documents": int(r["documents"]), "highlight": i in marks,
             "net": [_num(r[t]) for t in THEMES], "n": [int(r[f"{t}_findings"]) for t in THEMES],
         })
@@ -140,10 +188,11 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
         for _, g in grade_source.drop_duplicates("document").iterrows():
             grades_of[str(g["document"])] = {c: _grade_text(g.get(c)) for c in has_grades}
     documents = []
-    for _, r in by_doc.iterrows():
+    document_labels = row_labels(by_doc)  # told apart by document id where two share one
+    for k, r in by_doc.iterrows():
         a = auth_key.get((r["new_la_code"], r["old_la_code"], r["la_name"]))
         documents.append({
-            "id": r["document"], "authority": a, "date": r["date"], "kind": r["kind"], "label": r["label"],
+            "id": r["document"], "authority": a, "date": r["date"], "kind": r["kind"], "label": document_labels[k],
             "net": [_num(r[t]) for t in THEMES], "n": [int(r[f"{t}_findings"]) for t in THEMES],
             "grades": grades_of.get(r["document"]),
         })
@@ -158,17 +207,16 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
 def build_report(findings: pd.DataFrame, documents_read: pd.DataFrame | None = None, card: dict | None = None,
                  selection: str = "all documents", highlight: str | None = None,
                  title: str = "Ofsted findings on children's services") -> str:
-    """The report as one HTML string (UTF-8), with everything it needs inline."""
+    """The report as one HTML string (UTF-8), with everything it needs inline (``views/templates/report.html.j2``).
+
+    :class:`CardError` (a ``ValueError``, one line naming the field) where ``card`` holds text where a
+    figure belongs."""
     data = report_data(findings, documents_read, highlight)
-    head = _headline(card)
-    esc = _html.escape
-    figures = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in head)
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-    generated = datetime.date.today().isoformat()
-    summary = (f"{esc(selection)}: {len(data['documents'])} documents, {len(data['authorities'])} "
-               f"authorit{'y' if len(data['authorities']) == 1 else 'ies'}, {data['findings']:,} findings.")
-    return PAGE.format(title=esc(title), summary=summary, generated=generated, figures=figures,
-                       limits=esc(LIMITS), payload=payload, css=CSS, script=SCRIPT, small=SMALL)
+    n = len(data["authorities"])
+    summary = (f"{selection}: {len(data['documents'])} documents, {n} authorit{'y' if n == 1 else 'ies'}, "
+               f"{data['findings']:,} findings.")
+    return render("report.html.j2", title=title, summary=summary, generated=datetime.date.today().isoformat(),
+                  figures=_headline(card), limits=LIMITS, data=data, small=SMALL)
 
 
 def write_report(html: str, path: str | Path) -> Path:
@@ -181,169 +229,3 @@ def write_report(html: str, path: str | Path) -> Path:
     return path
 
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0;color:#1b1b1b;background:#fff}
-header{background:#1d3557;color:#fff;padding:16px 24px}
-header h1{margin:0 0 4px;font-size:22px} header p{margin:2px 0;font-size:14px}
-main{padding:8px 24px 40px;max-width:1400px}
-h2{font-size:18px;margin:26px 0 8px;border-bottom:2px solid #1d3557;padding-bottom:3px}
-table{border-collapse:collapse;font-size:13px}
-th,td{padding:3px 6px;border:1px solid #e3e3e3;text-align:left}
-.heat td.cell{width:78px;text-align:center;cursor:pointer;font-variant-numeric:tabular-nums}
-.heat td.cell:hover,.heat td.cell.selected{outline:3px solid #000;outline-offset:-3px}
-.heat td.none{background:#d9d9d9;color:#666;cursor:default}
-.heat td.small{background-image:repeating-linear-gradient(45deg,rgba(255,255,255,.72) 0 4px,rgba(0,0,0,.16) 4px 5px,transparent 5px 8px);
-  color:#111 !important;text-shadow:0 0 3px #fff,0 0 2px #fff}
-.heat tr.hl th{font-weight:800;background:#fff3bf}
-.heat th.name{white-space:nowrap;max-width:320px;overflow:hidden;text-overflow:ellipsis}
-.heat td sub{font-size:10px;color:inherit;opacity:.8}
-.layout{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
-#evidence{flex:1;min-width:360px;max-width:640px;position:sticky;top:8px;max-height:90vh;overflow:auto;
-  border:1px solid #ccc;padding:8px 12px;background:#fafafa}
-#evidence li{margin:0 0 8px;font-size:13px} #evidence .meta{color:#555;font-size:12px}
-.pos{color:#08519c;font-weight:600}.neg{color:#a50f15;font-weight:600}
-.legend{font-size:12px;color:#444;margin:4px 0}
-.timeline h3{font-size:15px;margin:14px 0 4px}
-.figures th{background:#f1f3f5;width:320px}
-.limits{background:#fff4e6;border-left:4px solid #e8590c;padding:8px 12px;max-width:1000px}
-.notread{color:#888;font-style:italic}
-"""
-
-SCRIPT = r"""
-(function(){
-const D = JSON.parse(document.getElementById('report-data').textContent);
-const T = D.themes.length;
-function colour(v){ // RdBu: -1 red, 0 white, +1 blue
-  if (v === null) return '#d9d9d9';
-  const a = Math.min(1, Math.abs(v));
-  const end = v < 0 ? [178,24,43] : [33,102,172];
-  const c = end.map(e => Math.round(255 + (e - 255) * a));
-  return 'rgb(' + c.join(',') + ')';
-}
-function el(tag, attrs, text){
-  const e = document.createElement(tag);
-  for (const k in (attrs || {})) e.setAttribute(k, attrs[k]);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-function cell(key, v, n, tr){
-  const td = el('td', {'class': 'cell', 'data-cell': key});
-  if (v === null){ td.className = 'cell none'; td.textContent = '–'; td.title = 'no positive or negative findings'; }
-  else {
-    td.style.backgroundColor = colour(v);
-    td.style.color = Math.abs(v) > 0.6 && n >= D.small ? '#fff' : '#111';
-    td.textContent = (v > 0 ? '+' : '') + v.toFixed(2) + ' ';
-    td.appendChild(el('sub', {}, 'n=' + n));
-    if (n < D.small){ td.className += ' small'; td.title = 'fewer than ' + D.small + ' findings: too few to read'; }
-  }
-  tr.appendChild(td);
-}
-function header(table, first){
-  const tr = el('tr'); tr.appendChild(el('th', {}, first));
-  D.themes.forEach(t => tr.appendChild(el('th', {}, t)));
-  table.appendChild(tr);
-}
-// heatmap
-const heat = document.getElementById('heatmap');
-header(heat, 'authority (documents)');
-D.authorities.forEach((a, i) => {
-  const tr = el('tr', a.highlight ? {'class': 'hl'} : {});
-  const th = el('th', {'class': 'name', 'title': [a.name, a.old, a.new, a.region].filter(Boolean).join(' · ')},
-                a.name + ' (' + a.documents + ')');
-  tr.appendChild(th);
-  for (let j = 0; j < T; j++) cell('a' + i + ':' + D.theme_keys[j], a.net[j], a.n[j], tr);
-  heat.appendChild(tr);
-});
-// grades
-const grades = document.getElementById('grades');
-const gh = el('tr'); ['authority', 'latest graded document'].concat(D.grade_columns.map(c => c.replace(/_/g, ' ')))
-  .forEach(h => gh.appendChild(el('th', {}, h))); grades.appendChild(gh);
-D.authorities.forEach((a, i) => {
-  const docs = D.documents.filter(d => d.authority === i);
-  const graded = docs.filter(d => d.grades && D.grade_columns.some(c => d.grades[c] && d.grades[c] !== 'not applicable'));
-  const latest = graded.length ? graded[graded.length - 1] : null;
-  const tr = el('tr'); tr.appendChild(el('th', {}, a.name));
-  if (!D.grades_read){
-    tr.appendChild(el('td', {'class': 'notread'}, 'not read'));
-    D.grade_columns.forEach(() => tr.appendChild(el('td', {'class': 'notread'}, 'not read')));
-  } else {
-    tr.appendChild(el('td', {}, latest ? latest.label : 'no graded document'));
-    D.grade_columns.forEach(c => tr.appendChild(el('td', {}, latest ? (latest.grades[c] || '') : '')));
-  }
-  grades.appendChild(tr);
-});
-// documents over time
-const tl = document.getElementById('timeline');
-D.authorities.forEach((a, i) => {
-  const docs = D.documents.map((d, k) => [d, k]).filter(p => p[0].authority === i);
-  if (!docs.length) return;
-  tl.appendChild(el('h3', {}, a.name + ': ' + docs.length + ' document' + (docs.length > 1 ? 's' : '')));
-  const t = el('table', {'class': 'heat'}); header(t, 'document');
-  docs.forEach(p => {
-    const tr = el('tr'); tr.appendChild(el('th', {'class': 'name', 'title': p[0].id}, p[0].label));
-    for (let j = 0; j < T; j++) cell('d' + p[1] + ':' + D.theme_keys[j], p[0].net[j], p[0].n[j], tr);
-    t.appendChild(tr);
-  });
-  tl.appendChild(t);
-});
-// evidence on click
-const box = document.getElementById('evidence');
-function show(td){
-  document.querySelectorAll('td.selected').forEach(x => x.classList.remove('selected'));
-  td.classList.add('selected');
-  const key = td.getAttribute('data-cell');
-  const ids = D.cells[key] || [];
-  const [where, theme] = key.split(':');
-  const name = where[0] === 'a' ? D.authorities[+where.slice(1)].name : D.documents[+where.slice(1)].label;
-  box.textContent = '';
-  box.appendChild(el('h3', {'id': 'evidence-title'}, name + ' · ' + theme.replace(/_/g, ' ') + ': ' + ids.length + ' finding' + (ids.length === 1 ? '' : 's')));
-  if (!ids.length){ box.appendChild(el('p', {}, 'No positive or negative findings on this theme.')); return; }
-  if (ids.length < D.small) box.appendChild(el('p', {'class': 'legend'}, 'Fewer than ' + D.small + ' findings: too few to read as a verdict.'));
-  const ol = el('ol', {'id': 'evidence-list'});
-  ids.forEach(s => {
-    const [d, section, pol, text] = D.sentences[s];
-    const doc = D.documents[d];
-    const li = el('li');
-    li.appendChild(el('span', {'class': pol === 'positive' ? 'pos' : 'neg'}, pol + ' '));
-    li.appendChild(el('span', {'class': 'sentence'}, text));
-    li.appendChild(el('div', {'class': 'meta'}, [doc.label, doc.id, section].filter(Boolean).join(' · ')));
-    ol.appendChild(li);
-  });
-  box.appendChild(ol);
-}
-document.addEventListener('click', ev => {
-  const td = ev.target.closest('td.cell');
-  if (td && !td.classList.contains('none')) show(td);
-});
-document.body.setAttribute('data-ready', '1');
-})();
-"""
-
-PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>{css}</style></head>
-<body>
-<header><h1>{title}</h1><p>{summary}</p><p>Made with ofsted-nlp on {generated}. Opens offline: everything is in this file.</p></header>
-<main>
-<p class="limits"><strong>Limits.</strong> {limits}</p>
-<h2>Themes by authority</h2>
-<p class="legend">Net balance of each theme's findings: (positive − negative) / (positive + negative), red −1 to blue +1;
-n is the number of findings behind the cell; hatched: fewer than {small}; grey: none. Click a cell to read its sentences.</p>
-<div class="layout"><table class="heat" id="heatmap"></table>
-<div id="evidence"><p>Click a cell to list the sentences behind it.</p></div></div>
-<h2>Grades</h2>
-<p class="legend">Ofsted's grades from each authority's latest graded inspection report, where the reading records them.</p>
-<table id="grades"></table>
-<h2>Documents over time</h2>
-<p class="legend">Each authority's documents by date with their theme nets (click a cell for its sentences). Focused visits hold about 70
-findings, full reports 250-800: compare kinds with care.</p>
-<div class="timeline" id="timeline"></div>
-<h2>The model</h2>
-<table class="figures">{figures}</table>
-</main>
-<script type="application/json" id="report-data">{payload}</script>
-<script>{script}</script>
-</body></html>
-"""

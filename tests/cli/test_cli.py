@@ -29,7 +29,7 @@ from ofsted_nlp.batch.rows import FINDING_COLUMNS
 from ofsted_nlp.cli.app import app
 from ofsted_nlp.schema import GRADE_COLUMNS
 from ofsted_nlp.training.labels import POLARITIES, THEMES
-from ofsted_nlp.views.matrix import theme_matrix
+from ofsted_nlp.views.matrix import row_labels, theme_matrix
 
 REPO = Path(__file__).resolve().parents[2]
 LETTERS = sorted((REPO / "data" / "letters").glob("*.txt"))
@@ -665,16 +665,32 @@ def test_heatmap_png(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.png", "neg.png", "net.png"]
 
 
+def _page_data(html: str, element: str) -> dict:
+    import re
+
+    m = re.search(rf'<script type="application/json" id="{element}">(.*?)</script>', html, re.DOTALL)
+    return json.loads(m.group(1))
+
+
 def test_heatmap_html(tmp_path):
+    import re
+
     from ofsted_nlp.views.plots import heatmap_html
 
     path = heatmap_html(theme_matrix(_findings(HAND_MADE), value="count"), tmp_path / "m.html")
     html = path.read_text(encoding="utf-8")
-    assert "plotly" in html
-    for name in ("Hackney", "Barnet", "unknown"):
-        assert name in html
-    assert "customdata" in html
-    assert "cdn.plot.ly" not in html.split("<body>")[0]  # plotly.js is embedded: opens offline
+    assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', html)  # nothing fetched: opens offline
+    assert "<script src" not in html and "<link" not in html
+    assert "const OfstedHeatmap" in html  # the report's heatmap, not a second one
+    data = _page_data(html, "matrix-data")
+    assert [r["label"] for r in data["rows"]] == row_labels(theme_matrix(_findings(HAND_MADE)))
+    assert {"Hackney", "Barnet", "unknown"} <= {r["label"] for r in data["rows"]}
+    hackney = data["rows"][[r["label"] for r in data["rows"]].index("Hackney")]
+    assert hackney["values"][0] == round(1 / 3, 3) and hackney["n"][0] == 3  # supervision: 2 positive, 1 negative
+    assert hackney["titles"][0] == "net +0.33 from 3 findings; positive 2, negative 1"  # the counts on hover
+    negative = _page_data(heatmap_html(theme_matrix(_findings(HAND_MADE), value="negative"),
+                                       tmp_path / "n.html").read_text(encoding="utf-8"), "matrix-data")
+    assert negative["scale"] == "negative" and [r["values"][0] for r in negative["rows"]] == [None, 1, None]
 
 
 def test_matrix_command_plots(letters_dir, model_path, tmp_path):
@@ -683,10 +699,9 @@ def test_matrix_command_plots(letters_dir, model_path, tmp_path):
     assert png.read_bytes()[:4] == b"\x89PNG"
     result = run("matrix", letters_dir, "-m", model_path, "--plot", html, "-o", tmp_path / "m.csv")
     assert result.exit_code == 0
-    text = html.read_text(encoding="utf-8")
-    assert "plotly" in text
-    for name, _, _ in EXPECTED_AUTHORITIES:
-        assert name in text
+    data = _page_data(html.read_text(encoding="utf-8"), "matrix-data")
+    assert [r["label"] for r in data["rows"]] == [name for name, _, _ in EXPECTED_AUTHORITIES]
+    assert len(data["rows"][0]["values"]) == 6
 
 
 def test_closed_pipe_on_stdout_ends_quietly(monkeypatch):
