@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO))
 from ofsted_nlp.schema import POLARITIES, THEMES  # noqa: E402
 from ofsted_nlp.tagging import codebook as keywords  # noqa: E402
 from ofsted_nlp.tagging.model import feature_union, fit_model, polarity_classifier  # noqa: E402
+from ofsted_nlp.training.cells import cell_agreement  # noqa: E402
 from ofsted_nlp.training.dataset import SHARED_CORPUS, TrainingData, load_training_data  # noqa: E402
 from ofsted_nlp.training.evaluation import label_scores  # noqa: E402
 from ofsted_nlp.training.splits import heldout_mask, label_strata, load_heldout  # noqa: E402
@@ -64,6 +65,10 @@ def theme_matrix(themes) -> np.ndarray:
     return np.array([[1 if t in ts else 0 for t in THEMES] for ts in themes]).reshape(len(themes), len(THEMES))
 
 
+def themes_of_rows(Y: np.ndarray) -> list[tuple[str, ...]]:
+    return [tuple(t for t, y in zip(THEMES, row) if y) for row in Y]
+
+
 def score_all(test: TrainingData, strata: list[str], pred_Y: np.ndarray, pred_pol: list[str]) -> dict:
     out = {}
     drawn = np.array([d == "random" for d in test.drawn]) if test.drawn else np.zeros(len(test.texts), bool)
@@ -77,6 +82,11 @@ def score_all(test: TrainingData, strata: list[str], pred_Y: np.ndarray, pred_po
         idx = np.flatnonzero(mask)
         s = label_scores(test.Y[idx], pred_Y[idx], [test.polarity[i] for i in idx], [pred_pol[i] for i in idx])
         s["sentences"] = int(mask.sum())
+        # the matrix as a metric: held-out authority x theme cells (>= 2 positive/negative findings by the
+        # readers' labels) whose sign the model's own themes and polarity get right
+        s["cells"] = cell_agreement([test.groups[i] for i in idx], themes_of_rows(test.Y[idx]),
+                                    [test.polarity[i] for i in idx], themes_of_rows(pred_Y[idx]),
+                                    [pred_pol[i] for i in idx]).as_dict()
         out[name] = s
     return out
 
@@ -204,6 +214,11 @@ def write_into_card(card_path: Path, results: dict, variants: list[str], authori
                                     "polarity_macro_f1": r["polarity_macro_f1"],
                                     "polarity_accuracy": r["polarity_accuracy"],
                                     "neutral_f1": r["per_polarity"]["neutral"]["f1"]}
+        cells = results.get(v, {}).get("all", {}).get("cells")
+        if cells:  # authority x theme cells of all held-out labels (random draws alone make too few)
+            systems[NAMES.get(v, v)]["cells_right"] = cells["share_right"]
+            systems[NAMES.get(v, v)]["cells_flipped"] = cells["flipped"]
+            systems[NAMES.get(v, v)]["cells"] = cells["cells"]
     sentences = next(iter(results[v]["random"]["sentences"] for v in variants if v in results))
     card["heldout"] = {"authorities": authorities, "sentences": sentences,
                        "command": f"python scripts/heldout_eval.py {argv}", "systems": systems}
@@ -314,13 +329,15 @@ def main() -> int:
             f" theme macro-F1 {r['theme_macro_f1']:.3f}")
     if args.card:
         write_into_card(args.card, results, wanted, len(set(test.groups)), " ".join(sys.argv[1:]))
-    print(f"{'variant':16} {'subset':16} {'n':>5} {'pol acc':>8} {'pol F1':>8} {'neutral':>8} {'theme F1':>9}")
+    print(f"{'variant':16} {'subset':16} {'n':>5} {'pol acc':>8} {'pol F1':>8} {'neutral':>8} {'theme F1':>9} "
+          f"{'cells':>5} {'right':>6} {'flip':>4}")
     for variant in wanted:
         for name, s in results.get(variant, {}).items():
             if name.startswith("_"):
                 continue
             print(f"{variant:16} {name:16} {s['sentences']:5d} {s['polarity_accuracy']:8.3f} "
-                  f"{s['polarity_macro_f1']:8.3f} {s['per_polarity']['neutral']['f1']:8.3f} {s['theme_macro_f1']:9.3f}")
+                  f"{s['polarity_macro_f1']:8.3f} {s['per_polarity']['neutral']['f1']:8.3f} {s['theme_macro_f1']:9.3f} "
+                  f"{s['cells']['cells']:5d} {s['cells']['share_right']:6.1%} {s['cells']['flipped']:4d}")
     return 0
 
 
