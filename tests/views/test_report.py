@@ -270,7 +270,8 @@ def test_report_draws_with_a_document_named_like_markup(browser, tmp_path, shipp
     drawn = _drawn(browser, out)
     assert drawn["ready"] == "1"
     assert drawn["cells"] == 4 * 6 and drawn["grades"] == 1 + 4  # four authorities, six documents
-    assert "Hackney · 2019-03-04 · focused visit (x<!--<script>)" in drawn["timeline"]
+    # under each authority's heading a document is named by its date and kind (told apart by id where alike)
+    assert "2019-03-04 · focused visit (x<!--<script>)" in drawn["timeline"]
     assert len(drawn["timeline"]) == 6 and len(set(drawn["timeline"])) == 6
     keep = os.environ.get("OFSTED_NLP_SCREENSHOT")
     if keep:
@@ -321,3 +322,132 @@ def test_matrix_page_draws_four_documents_of_one_label_as_four_rows(browser, tmp
     keep = os.environ.get("OFSTED_NLP_SCREENSHOT")
     if keep:
         browser.save_screenshot(keep.replace(".png", "-matrix.png"))
+
+
+def _open_report(browser, tmp_path, width: int) -> Path:
+    from selenium.webdriver.common.by import By
+
+    out = tmp_path / "nav.html"
+    if not out.exists():
+        result = run("report", SEEDS, "--output", out)
+        assert result.exit_code == 0, result.output
+    browser.set_window_size(width, 1000)
+    browser.get(out.resolve().as_uri())
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
+    return out
+
+
+def _in_view(browser, element) -> bool:
+    return browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0"
+        " && r.bottom <= window.innerHeight + 1 && r.right <= window.innerWidth + 1;", element)
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_a_cell_far_down_the_page_shows_its_sentences_in_view(browser, tmp_path, shipped_model, width):
+    """A click in "Documents over time" opens the sentences where the reader is, at 1400 and 800 px wide;
+    a grey cell says why it is empty; the timeline's rows do not repeat their authority's name."""
+    from selenium.webdriver.common.by import By
+
+    _open_report(browser, tmp_path, width)
+    cells = browser.find_elements(By.CSS_SELECTOR, "#timeline td.cell:not(.none)")
+    target = cells[-1]
+    browser.execute_script("arguments[0].scrollIntoView()", target)
+    target.click()
+    panel = browser.find_element(By.ID, "evidence")
+    assert _in_view(browser, panel)
+    assert _in_view(browser, browser.find_element(By.ID, "evidence-title"))
+    assert browser.find_elements(By.CSS_SELECTOR, "#evidence-list li")
+    browser.find_element(By.ID, "evidence-close").click()
+    assert not panel.is_displayed()
+
+    grey = browser.find_elements(By.CSS_SELECTOR, "td.cell.none")[0]
+    browser.execute_script("arguments[0].scrollIntoView()", grey)
+    grey.click()
+    assert "No positive or negative findings" in browser.find_element(By.ID, "evidence-none").text
+    assert _in_view(browser, panel)
+
+    for block in browser.find_elements(By.CSS_SELECTOR, "#timeline details"):
+        authority = block.find_element(By.TAG_NAME, "h3").text.split(":")[0]
+        for th in block.find_elements(By.CSS_SELECTOR, "th.name"):
+            assert not th.text.startswith(authority), th.text
+            assert th.get_attribute("title").startswith(authority)
+    keep = os.environ.get("OFSTED_NLP_SCREENSHOT")
+    if keep:
+        browser.save_screenshot(keep.replace(".png", f"-{width}.png"))
+
+
+def test_cells_are_reached_and_opened_with_the_keyboard(browser, tmp_path, shipped_model):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _open_report(browser, tmp_path, 1400)
+    first = browser.find_element(By.CSS_SELECTOR, "#heatmap td.cell")
+    assert first.get_attribute("tabindex") == "0" and first.get_attribute("role") == "button"
+    assert first.get_attribute("aria-label").startswith("Hackney, supervision: ")
+    browser.find_element(By.ID, "find").click()
+    active = browser.switch_to.active_element
+    for _ in range(60):  # Tab from the search box to the first cell (past the sort buttons)
+        active.send_keys(Keys.TAB)
+        active = browser.switch_to.active_element
+        if active.get_attribute("data-cell") == first.get_attribute("data-cell"):
+            break
+    assert active.get_attribute("data-cell") == "a0:supervision"
+    active.send_keys(Keys.ENTER)
+    title = browser.find_element(By.ID, "evidence-title")
+    assert title.is_displayed() and title.text.startswith("Hackney · supervision")
+    browser.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert not browser.find_element(By.ID, "evidence").is_displayed()
+    assert browser.switch_to.active_element.get_attribute("data-cell") == "a0:supervision"  # focus returns
+
+
+def test_headings_sort_and_the_search_finds_authorities(browser, tmp_path, shipped_model):
+    from selenium.webdriver.common.by import By
+
+    _open_report(browser, tmp_path, 1400)
+
+    def rows():
+        return [tr.find_element(By.TAG_NAME, "th").text.split(" (")[0]
+                for tr in browser.find_elements(By.CSS_SELECTOR, "#heatmap tr[data-authority]")]
+
+    def nets(theme):
+        data = json.loads(browser.find_element(By.ID, "report-data").get_attribute("textContent"))
+        j = data["theme_keys"].index(theme)
+        by = {a["label"]: a["net"][j] for a in data["authorities"]}
+        return [by[r] for r in rows()]
+
+    sort = browser.find_elements(By.CSS_SELECTOR, "#heatmap th button.sort")
+    assert [b.text for b in sort][1:] == ["supervision", "thresholds", "timeliness", "caseloads", "out of hours", "CAF"]
+    sort[3].click()  # timeliness, highest first
+    values = [v for v in nets("timeliness") if v is not None]
+    assert values == sorted(values, reverse=True)
+    assert browser.find_elements(By.CSS_SELECTOR, "#heatmap th[aria-sort=descending]")
+    sort[3].click()
+    values = [v for v in nets("timeliness") if v is not None]
+    assert values == sorted(values)
+
+    find = browser.find_element(By.ID, "find")
+    find.send_keys("hackney")
+    visible = [r for r, tr in zip(rows(), browser.find_elements(By.CSS_SELECTOR, "#heatmap tr[data-authority]"))
+               if tr.is_displayed()]
+    assert visible == ["Hackney"]
+    blocks = [b for b in browser.find_elements(By.CSS_SELECTOR, "#timeline details") if b.is_displayed()]
+    assert len(blocks) == 1 and blocks[0].text.startswith("Hackney")
+    assert browser.find_element(By.ID, "found").text == "1 of 4 authorities"
+
+
+def test_cell_text_meets_wcag_aa_contrast(browser, tmp_path, shipped_model):
+    """Text on every coloured cell reaches a contrast ratio of 4.5 (WCAG AA); hatched cells are dark on a halo."""
+    _open_report(browser, tmp_path, 1400)
+    ratios = browser.execute_script("""
+        const out = [];
+        document.querySelectorAll('td.cell:not(.none)').forEach(td => {
+          const s = getComputedStyle(td);
+          const fg = s.color.match(/\\d+/g).map(Number), bg = s.backgroundColor.match(/\\d+/g).map(Number);
+          out.push([td.classList.contains('small'), OfstedHeatmap.contrast(fg.slice(0, 3), bg.slice(0, 3)), s.color]);
+        });
+        return out;""")
+    assert len(ratios) > 20
+    assert all(ratio >= 4.5 for small, ratio, _ in ratios if not small), sorted(r for s, r, _ in ratios if not s)[:5]
+    assert all(colour == "rgb(17, 17, 17)" for small, _, colour in ratios if small)

@@ -13,6 +13,20 @@ function colour(v, scale, top){
   if (scale === 'negative') return mix(NEGATIVE_HIGH, Math.min(1, v / (top || 1)));
   return mix(v < 0 ? NET_LOW : NET_HIGH, Math.min(1, Math.abs(v)));
 }
+// WCAG 2 relative luminance and contrast ratio, to choose the text colour a cell can be read in (AA: 4.5)
+function luminance(rgb){
+  const c = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+function contrast(a, b){
+  const la = luminance(a), lb = luminance(b);
+  return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+}
+const DARK = [17,17,17], WHITE = [255,255,255];
+function ink(background){
+  const rgb = background.match(/\d+/g).slice(0, 3).map(Number);
+  return contrast(rgb, WHITE) > contrast(rgb, DARK) ? '#fff' : '#111';
+}
 function el(tag, attrs, text){
   const e = document.createElement(tag);
   for (const k in (attrs || {})) e.setAttribute(k, attrs[k]);
@@ -25,27 +39,35 @@ function header(table, first, themes){
   table.appendChild(tr);
 }
 // One cell: value v (null: none), n findings behind it (null: not known), `title` on hover (optional).
-// how: {small, scale ('net' or 'negative'), top (the largest negative count)}
-function cell(tr, key, v, n, how, title){
-  const td = el('td', {'class': 'cell', 'data-cell': key});
+// how: {small, scale ('net' or 'negative'), top (the largest negative count), interactive}. Each cell is read
+// out by its aria-label; on a page whose cells open (interactive) it is reached with Tab and opened with Enter.
+function cell(tr, key, v, n, how, title, label){
+  const td = el('td', how.interactive ? {'class': 'cell', 'data-cell': key, 'tabindex': '0', 'role': 'button'}
+                                      : {'class': 'cell', 'data-cell': key});
   const few = n !== null && n < how.small;
-  if (v === null){ td.className = 'cell none'; td.textContent = '–'; td.title = 'no positive or negative findings'; }
-  else {
-    td.style.backgroundColor = colour(v, how.scale, how.top);
+  let said;
+  if (v === null){
+    td.className = 'cell none'; td.textContent = '–'; td.title = 'no positive or negative findings';
+    said = 'no positive or negative findings';
+  } else {
+    const background = colour(v, how.scale, how.top);
+    td.style.backgroundColor = background;
+    td.style.color = few ? '#111' : ink(background);  // hatched cells: dark text on a light halo (CSS)
     if (how.scale === 'negative'){
-      td.style.color = v > 0.6 * how.top && !few ? '#fff' : '#111';
       td.textContent = v + ' ';
       td.appendChild(el('sub', {}, 'of ' + n));
+      said = v + ' negative of ' + n + ' findings';
     } else {
-      td.style.color = Math.abs(v) > 0.6 && !few ? '#fff' : '#111';
       td.textContent = (v > 0 ? '+' : '') + v.toFixed(2) + ' ';
       if (n !== null) td.appendChild(el('sub', {}, 'n=' + n));
+      said = 'net ' + (v > 0 ? '+' : '') + v.toFixed(2) + (n !== null ? ' of ' + n + ' findings' : '');
     }
-    if (few){ td.className += ' small'; td.title = 'fewer than ' + how.small + ' findings: too few to read'; }
+    if (few){ td.className += ' small'; td.title = 'fewer than ' + how.small + ' findings: too few to read'; said += ', too few to read'; }
     if (title) td.title = title;
   }
+  td.setAttribute('aria-label', (label ? label + ': ' : '') + said);
   tr.appendChild(td);
   return td;
 }
-return {colour: colour, el: el, header: header, cell: cell};
+return {colour: colour, el: el, header: header, cell: cell, contrast: contrast, ink: ink};
 })();
