@@ -93,6 +93,11 @@ _NOT_FINDING = [
     # the dates of the visit
     r"(the|this) (focused |monitoring )?(visit|inspection|fieldwork) (took place|was held|ran) (on|between|from)\b",
     r"(senior data analyst|quality assurance manager|team inspectors|lead inspector)\b",
+    r"the (quality assurance manager|senior data analyst|lead inspector|team inspector)s? (was|were)\b",
+    # how the inspection was done: a method, not a verdict ("The team inspector worked remotely ...")
+    r"the (team |lead )?inspectors? (worked|was based|were based|used|carried out|undertook)\b",
+    # what happens next: "(In addition, / Consequently,) Her Majesty's Chief Inspector will act within ..."
+    r"(in addition|consequently|as a result|therefore),? (her|his) majesty'?s (chief )?inspector\b",
 ]
 # The area statistics' bare figures (codebook ruling of 2026-11-29): a figure
 # with no verdict and no comparison that judges. Not findings unless the
@@ -143,7 +148,9 @@ _NOT_FINDING_RE = re.compile(r"^\W*(?:\d{1,2}\s+)?(?:" + "|".join(_NOT_FINDING) 
 # sentence: is_finding_text tries it only on sentences that can match it.
 _CARRIED_OUT_RE = re.compile(r"^\W*(?:\d{1,2}\s+)?(?:.{0,80}carried out under (section|the))", re.I)
 _ANYWHERE_NOT_FINDING_RE = re.compile(
-    r"(her|his) majesty'?s inspector(?!s)|@ofsted\.gov\.uk|www\.|https?://|\bHMI\b\s*$", re.I
+    r"(her|his) majesty'?s inspector(?!s)|@ofsted\.gov\.uk|www\.|https?://|\bHMI\b\s*$"
+    r"|\bHMI\b[^.]{0,120}\bHMI\b"  # a list of inspectors: "Carolyn Adcock Senior HMI; Chris Sands Senior HMI; ..."
+    r"|information sharing protocol", re.I
 )
 _LEADIN_RE = re.compile(r"(\bthe following\b.*|\b(in particular|as follows|include|including|areas?))\W*:\s*$", re.I)
 _TABLE_RE = re.compile(rf"{GRADE}\s+\d(\.\d)?\.?\s+[A-Z].*{GRADE}", re.I)
