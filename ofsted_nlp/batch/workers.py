@@ -169,17 +169,20 @@ class Workers:
         inherited = [c for w in self._workers for c in (w.tasks, w.results)] + [tasks_out, results_in]
         process = self._context.Process(target=_serve, args=(tasks_in, results_out, self._work, inherited,
                                                              os.getpid()), daemon=True)
-        # Signals are held while forking (the child takes its own handlers, then lets them in), so that
-        # none is handled in the child by this process's handlers.
+        # Signals are held while forking (the child takes its own handlers, then lets them in), so that none
+        # is handled in the child by this process's handlers, and until the worker is listed here, so that
+        # an interruption's terminate() finds it.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
         try:
-            process.start()
+            try:
+                process.start()
+            finally:
+                tasks_in.close()
+                results_out.close()
+            worker = _Worker(process, tasks_out, results_in, deque())
+            self._workers.append(worker)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            tasks_in.close()
-            results_out.close()
-        worker = _Worker(process, tasks_out, results_in, deque())
-        self._workers.append(worker)
         return worker
 
     def _lost(self, worker: _Worker) -> tuple[Hashable, WorkerDied]:
