@@ -286,18 +286,43 @@ def test_special_files_are_not_read(tmp_path, kind):
 
 def test_page_limit(tmp_path):
     """Item 3: a PDF over the page limit is refused with one line naming the limit and its option."""
-    from ofsted_nlp.reading.extraction import Limits, get_limits, set_limits
+    from ofsted_nlp.reading.extraction import Limits
 
     path = tmp_path / "long.pdf"
     path.write_bytes(make_pdf(text_content("Social workers visit children regularly and record it well.\n" * 8),
                               pages=6))
+    with pytest.raises(OfstedReadError) as err:
+        read_letter(path, limits=Limits(pages=5))
+    assert str(err.value) == (f"{path}: over the page limit (6 pages; the limit is 5, --max-pages raises it)")
+    with pytest.raises(OfstedReadError) as err:
+        read_letter(path, limits=Limits(pages=6))  # within it: read, and found not to be a letter
+    assert str(err.value) == f"{path}: does not look like an Ofsted letter or report"
+
+
+def test_set_limits_is_the_default_of_calls_that_pass_none(tmp_path):
+    """A notebook's set_limits: read_letter and read_paths without limits= use it; limits= still wins."""
+    from ofsted_nlp import Limits, get_limits, read_paths, set_limits
+
+    path = tmp_path / "long.pdf"
+    path.write_bytes(make_pdf(text_content("Social workers visit children regularly and record it well.\n" * 8),
+                              pages=6))
+
+    def refusals(**limits) -> list[str]:
+        with pytest.raises(OfstedReadError) as err:
+            read_letter(path, **limits)
+        (result,) = read_paths([path], **limits)
+        return [str(err.value), result.error or ""]
+
+    over = f"{path}: over the page limit (6 pages; the limit is 5, --max-pages raises it)"
+    read = f"{path}: does not look like an Ofsted letter or report"
+    assert refusals() == [read, read]
     old = set_limits(Limits(pages=5))
     try:
-        with pytest.raises(OfstedReadError) as err:
-            read_letter(path)
+        assert get_limits() == Limits(pages=5)
+        assert refusals() == [over, over]
+        assert refusals(limits=Limits()) == [read, read]
     finally:
         set_limits(old)
-    assert str(err.value) == (f"{path}: over the page limit (6 pages; the limit is 5, --max-pages raises it)")
     assert get_limits() == Limits()
 
 
@@ -327,13 +352,9 @@ def test_million_character_paragraph(tmp_path):
         read_letter(path)
     assert re.fullmatch(re.escape(str(path)) + r": over the character limit \([\d,]+ characters; the limit is "
                         r"1,000,000, --max-chars raises it\)", str(err.value)), str(err.value)
-    from ofsted_nlp.reading.extraction import Limits, set_limits
+    from ofsted_nlp.reading.extraction import Limits
 
-    old = set_limits(Limits(chars=2_000_000))
-    try:
-        letter = read_letter(path)
-    finally:
-        set_limits(old)
+    letter = read_letter(path, limits=Limits(chars=2_000_000))
     assert sum("visit children often" in f.text for f in letter.findings) == 16_000
 
 

@@ -10,28 +10,28 @@ call, or that kills a worker process, costs that file alone.
 Documents are read and tagged a few at a time (one call to the model for a
 few thousand findings costs much less than one per document). With
 ``jobs > 1`` worker processes are forked from this one after the model is
-loaded, so they start in milliseconds and share its memory; they ignore
-Ctrl-C (the caller's process handles it and ends them) and never outlive the
-call. Where workers cannot win (few documents, fewer than two CPUs free)
-the work stays in this process.
+loaded (:mod:`ofsted_nlp.batch.workers`), so they start in milliseconds and
+share its memory: the model and the reading limits reach them with the
+fork. They ignore Ctrl-C (the caller's process handles it and ends them) and
+never outlive the call: leaving the loop early, or an exception in it, ends
+them. Where workers cannot win (few documents, fewer than two CPUs free) the
+work stays in this process. A call changes no setting of the caller's
+process.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
-import multiprocessing
 import os
-import signal
 import warnings
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Generator, Iterable, Iterator, Sequence
 
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS
 from ofsted_nlp.errors import printable
-from ofsted_nlp.reading.extraction import Limits, get_limits, set_limits
+from ofsted_nlp.reading.extraction import Limits, get_limits
 from ofsted_nlp.reading.inputs import SUFFIXES, Inputs, find_inputs
 from ofsted_nlp.tagging.tags import Tagger
 
@@ -104,16 +104,28 @@ def _model_key(path: Path) -> tuple:
         return (str(path), 0, 0)
 
 
-def batch_gc() -> None:
+def batch_gc() -> Callable[[], None]:
     """Tune the garbage collector for a batch: hundreds of documents, millions of small objects.
 
     The model, spaCy's vocabulary and the libraries are kept for the whole run,
     so they are frozen out of the collector's scans, and the youngest
     generation is collected every 50,000 allocations instead of every 700.
     Over the corpus this saves about a tenth of the CPU time for a few MB more.
+    Returns the function that puts back what the caller had: its thresholds,
+    and nothing frozen (unless the caller had frozen objects itself: those, and
+    what was frozen here, stay frozen).
     """
+    thresholds = gc.get_threshold()
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+
+    def restore() -> None:
+        if not frozen_before:
+            gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+    return restore
 
 
 def cached_model(path: str | Path | None = None, trust_pickle: bool = False) -> Tagger:
@@ -168,15 +180,15 @@ def _debug() -> bool:
     return bool(os.environ.get("OFSTED_NLP_DEBUG"))
 
 
-def _read(path: str) -> tuple[DocumentResult, Letter | None]:
-    """(result, Letter or None) for one file. Never raises."""
+def _read(path: str, limits: Limits) -> tuple[DocumentResult, Letter | None]:
+    """(result, Letter or None) for one file, read within ``limits``. Never raises."""
     from ofsted_nlp.reading.letter import read_letter
 
     result = DocumentResult(path)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            letter = read_letter(path)
+            letter = read_letter(path, limits=limits)
         _caught(result, caught)
         # A name that is not UTF-8, or holds control characters, is written escaped wherever it goes.
         letter.document, letter.path = printable(letter.document), printable(letter.path)
@@ -223,47 +235,15 @@ def _tag(read: list[tuple[DocumentResult, Letter | None]], model: Tagger, compac
         result.rows = [(r.themes, r.polarity) for r in mine] if compact else mine  # type: ignore[misc]
 
 
-def _tag_chunk(paths: list[str], model: Tagger | None, compact: bool) -> list[DocumentResult]:
+def _tag_chunk(paths: list[str], model: Tagger | None, compact: bool, limits: Limits) -> list[DocumentResult]:
     """Read files and tag all their findings together (``model`` None: read only). Never raises."""
-    read = [_read(p) for p in paths]
+    read = [_read(p, limits) for p in paths]
     if model is not None:
         _tag(read, model, compact)
     return [result for result, _ in read]
 
 
 # --------------------------------------------------------------------------- worker processes
-
-_WORKER_MODEL: list = [None]  # the model a forked worker inherited
-
-
-_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-
-
-def _worker_init() -> None:
-    # Ctrl-C goes to the whole process group: the parent handles it and ends the workers. A worker
-    # ends silently on SIGTERM or SIGHUP (not with the handler it inherited, which would print a
-    # traceback), and dies with its parent, should that be killed outright.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for signum in _SIGNALS[1:]:
-        signal.signal(signum, signal.SIG_DFL)
-    _die_with_parent()
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
-
-
-def _die_with_parent() -> None:
-    """Linux: have the kernel send this process SIGKILL when its parent dies."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
-        pass
-
-
-def _worker_chunk(paths: list[str], compact: bool) -> list[DocumentResult]:
-    return _tag_chunk(paths, _WORKER_MODEL[0], compact)
 
 
 def effective_jobs(jobs: int, documents: int) -> int:
@@ -284,60 +264,45 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _forked_results(paths: list[str], model: Tagger | None, jobs: int, compact: bool
-                    ) -> Iterator[DocumentResult]:
-    """Results in input order from ``jobs`` forked workers.
+DIED = "the process reading it died (out of memory, or a crash in a PDF library)"
 
-    A worker's death breaks its pool; the documents not yet returned are then
-    read again one at a time by a single fresh worker, so that the document
-    that kills it is known: it alone comes back with an error.
+
+def _forked_results(paths: list[str], work: Callable[[list[str]], list[DocumentResult]], jobs: int
+                    ) -> Iterator[DocumentResult]:
+    """Results in input order from ``jobs`` forked workers (:class:`~ofsted_nlp.batch.workers.Workers`).
+
+    Files go out a few at a time. When a worker dies, the files it was
+    reading are read again one at a time; a file that kills its worker when
+    read alone comes back with an error, and costs no other file.
     """
-    queue = [paths[i:i + CHUNK_PARALLEL] for i in range(0, len(paths), CHUNK_PARALLEL)]
-    _WORKER_MODEL[0] = model
+    from ofsted_nlp.batch.workers import WorkerDied, Workers, WorkFailed
+
     _prepare_fork()
-    context = multiprocessing.get_context("fork")
-    isolating = False
-    try:
-        while queue:
-            # Signals are held while the workers are forked (each unblocks them once its handlers are set),
-            # so that none is caught by a worker with the handlers of this process.
-            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-            try:
-                pool = ProcessPoolExecutor(max_workers=1 if isolating else min(jobs, len(queue)),
-                                           mp_context=context, initializer=_worker_init)
-                futures: list[tuple[list[str], Future | None]] = []
-                for chunk in queue:
-                    try:
-                        futures.append((chunk, pool.submit(_worker_chunk, chunk, compact)))
-                    except BrokenProcessPool:  # a worker died while documents were still being handed out
-                        futures.append((chunk, None))
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            done = False
-            try:
-                queue = []
-                for i, (chunk, future) in enumerate(futures):
-                    try:
-                        if future is None:  # never handed out: the pool broke before; blame none, read again
-                            queue = [[p] for c, _ in futures[i:] for p in c]
-                            isolating = True
-                            break
-                        results = future.result()
-                    except BrokenProcessPool:
-                        rest = futures[i:]
-                        if isolating:  # one worker, one document at a time: this one killed it
-                            yield DocumentResult(chunk[0], error=f"{chunk[0]}: the process reading it died "
-                                                 "(out of memory, or a crash in a PDF library)")
-                            rest = futures[i + 1:]
-                        queue = [[p] for c, _ in rest for p in c]
-                        isolating = True
-                        break
-                    yield from results
-                done = not queue
-            finally:
-                _shutdown(pool, graceful=done)
-    finally:
-        _WORKER_MODEL[0] = None
+    done: dict[int, DocumentResult] = {}
+    alone: set[int] = set()  # files read again on their own after a worker died reading them
+    following = 0
+    with Workers(jobs, work) as pool:
+        for i in range(0, len(paths), CHUNK_PARALLEL):
+            chunk = tuple(range(i, min(i + CHUNK_PARALLEL, len(paths))))
+            pool.submit(chunk, [paths[k] for k in chunk])
+        while len(pool):
+            key, answer = pool.next_result()
+            indices: tuple[int, ...] = key  # type: ignore[assignment]
+            if isinstance(answer, WorkerDied):
+                if len(indices) == 1 and indices[0] in alone:
+                    done[indices[0]] = DocumentResult(paths[indices[0]], error=f"{paths[indices[0]]}: {DIED}")
+                else:
+                    alone.update(indices)
+                    for k in reversed(indices):  # first in line, so that the output keeps moving
+                        pool.submit((k,), [paths[k]], first=True)
+            elif isinstance(answer, WorkFailed):  # pragma: no cover - the work never raises
+                done.update((k, DocumentResult(paths[k], error=one_line(f"{printable(paths[k])}: unexpected error "
+                                                                        f"({answer.message})"))) for k in indices)
+            else:
+                done.update(zip(indices, answer))
+            while following in done:
+                yield done.pop(following)
+                following += 1
 
 
 def _prepare_fork() -> None:
@@ -351,62 +316,20 @@ def _prepare_fork() -> None:
     piece_starts()
 
 
-# Set once workers were ended rather than let finish (see _shutdown).
-_ENDED_WORKERS = [False]
-
-
-def ended_workers() -> bool:
-    """Whether this process ended worker processes early (an interruption, or a worker's death)."""
-    return _ENDED_WORKERS[0]
-
-
-def _shutdown(pool: ProcessPoolExecutor, graceful: bool = False) -> None:
-    """Stop the pool and wait for its processes to be gone (none outlives the call).
-
-    ``graceful``: every task is done, so the workers are let finish and exit
-    on their own; otherwise (an interruption, a broken pool) they are ended now.
-    """
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    # (shutdown drops the pool's references to these)
-    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
-    thread = getattr(pool, "_executor_manager_thread", None)
-    if graceful:
-        pool.shutdown(wait=True)
-        return
-    _ENDED_WORKERS[0] = True
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in processes:
-        if p.is_alive():
-            p.terminate()
-    for p in processes:
-        p.join(timeout=5)
-        if p.is_alive():  # pragma: no cover - a worker stuck in C code
-            p.kill()
-            p.join()
-    # A worker ended while sending its result leaves half a message in the pool's result pipe, and the
-    # pool's manager thread reading the rest for ever: the interpreter's exit, which joins that thread,
-    # would wait with it. The workers are gone, so this process holds the pipe's last writing end:
-    # closing it ends that read (end of file), the thread sees a broken pool and ends.
-    if writer is not None:
-        try:
-            writer.close()
-        except OSError:  # pragma: no cover - already closed
-            pass
-    if thread is not None:
-        thread.join(timeout=10)
-
-
-def _results(paths: list[str], model: Tagger | None, jobs: int, compact: bool) -> Iterator[DocumentResult]:
+def _results(paths: list[str], model: Tagger | None, jobs: int, compact: bool, limits: Limits
+             ) -> Iterator[DocumentResult]:
     if jobs <= 1:
         for i in range(0, len(paths), CHUNK):
-            yield from _tag_chunk(paths[i:i + CHUNK], model, compact)
+            yield from _tag_chunk(paths[i:i + CHUNK], model, compact, limits)
         return
-    yield from _forked_results(paths, model, jobs, compact)
+    # The workers are forked with this function: they inherit the model and the limits, nothing is pickled.
+    yield from _forked_results(paths, functools.partial(_tag_chunk, model=model, compact=compact, limits=limits),
+                               jobs)
 
 
 def tag_paths(paths: Sequence[str | Path], model: Tagger | str | Path | None = None, jobs: int = 1,
               compact: bool = False, trust_pickle: bool = False, limits: Limits | None = None
-              ) -> Iterator[DocumentResult]:
+              ) -> Generator[DocumentResult, None, None]:
     """Read and tag documents, yielding one :class:`DocumentResult` per file in the order given.
 
     ``paths`` are files or folders (searched recursively for .txt and .pdf);
@@ -415,9 +338,11 @@ def tag_paths(paths: Sequence[str | Path], model: Tagger | str | Path | None = N
     (loading it may raise :class:`~ofsted_nlp.errors.ModelError`). ``jobs``
     is an upper bound on processes (see :func:`effective_jobs`); the results
     are the same whatever it is. ``compact`` keeps only ``(themes, polarity)``
-    of each finding, all a matrix needs. ``limits`` (default: the reader's,
-    :func:`~ofsted_nlp.reading.extraction.get_limits`) bound each document's size, pages
-    and characters.
+    of each finding, all a matrix needs. ``limits`` bound each document's
+    size, pages and characters, in this process and in the workers (default:
+    the process's default at the call, :func:`~ofsted_nlp.reading.extraction.get_limits`);
+    the call changes no setting of the process (the reader's default limits,
+    the garbage collector's thresholds).
     """
     inputs = find_documents(paths)
     for problem in inputs.problems:
@@ -427,24 +352,21 @@ def tag_paths(paths: Sequence[str | Path], model: Tagger | str | Path | None = N
 
 
 def tag_files(files: Sequence[str], model: Tagger | None, jobs: int = 1, compact: bool = False,
-              limits: Limits | None = None) -> Iterator[DocumentResult]:
+              limits: Limits | None = None) -> Generator[DocumentResult, None, None]:
     """:func:`tag_paths` for files already found, with the model already loaded (None: read only)."""
     files = [str(f) for f in files]
-    batch_gc()
-    # Worker processes are forked from this one, so they read with these limits too.
-    previous = set_limits(limits or get_limits())
+    limits = limits or get_limits()
     if getattr(model, "threads_itself", False):
         jobs = 1  # the accurate model's runtime already uses every core; forked copies would only compete
+    restore_gc = batch_gc()
     try:
-        yield from _results(files, model, effective_jobs(jobs, len(files)), compact)
+        yield from _results(files, model, effective_jobs(jobs, len(files)), compact, limits)
     finally:
-        set_limits(previous)
-        gc.unfreeze()
-        gc.set_threshold(700, 10, 10)
+        restore_gc()
 
 
 def read_paths(paths: Sequence[str | Path], jobs: int = 1, limits: Limits | None = None
-               ) -> Iterator[DocumentResult]:
+               ) -> Generator[DocumentResult, None, None]:
     """Read documents without tagging them: results with the document record and no rows."""
     inputs = find_documents(paths)
     for problem in inputs.problems:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional, Sequence
@@ -200,22 +200,25 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
     findings = 0
     bar = tqdm_module.tqdm(total=len(inputs.files), desc=desc, unit="doc", file=sys.stderr,
                            disable=not stderr_is_tty(), leave=False)
+    # closing(): an exception in the loop (a signal, a sink's failure) ends the workers there and then, not
+    # whenever the generator happens to be collected.
     try:
-        for res in tag_files([str(f) for f in inputs.files], loaded, jobs, compact, limits=limits):
-            interrupts.check()
-            for msg in res.messages:
-                if msg not in shown:
-                    shown.add(msg)
-                    warn_line(msg)
-            if res.error:
-                say(res.error)
-                failed += 1
-            else:
-                assert res.document is not None
-                documents.append(res.document)
-                findings += len(res.rows)
-                sink(res)
-            bar.update(1)
+        with closing(tag_files([str(f) for f in inputs.files], loaded, jobs, compact, limits=limits)) as results:
+            for res in results:
+                interrupts.check()
+                for msg in res.messages:
+                    if msg not in shown:
+                        shown.add(msg)
+                        warn_line(msg)
+                if res.error:
+                    say(res.error)
+                    failed += 1
+                else:
+                    assert res.document is not None
+                    documents.append(res.document)
+                    findings += len(res.rows)
+                    sink(res)
+                bar.update(1)
     finally:
         bar.close()
     if not documents:

@@ -22,15 +22,10 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["Interrupted", "install", "check", "received", "exit_code", "register", "unregister", "describe", "held"]
+__all__ = ["Interrupted", "Interruption", "STATE", "install", "check", "received", "exit_code", "register", "unregister", "describe", "held"]
 
 _NAMES = {"SIGINT": "interrupted", "SIGTERM": "terminated", "SIGHUP": "hung up"}
 SIGNALS = {getattr(signal, name): what for name, what in _NAMES.items() if hasattr(signal, name)}
-
-_received: list[int] = []
-_temporary: set[str] = set()
-_lock = threading.Lock()
-_said: list[bool] = [False]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -41,11 +36,58 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-def _handler(signum: int, frame: object) -> None:
-    if _received:  # a second signal while the first unwinds: finish now, without a traceback
-        _finish_now()
-    _received.append(signum)
-    raise Interrupted(signum)
+class Interruption:
+    """What this process knows of the signals it handles: the ones received, whether the one line was
+    shown, and the temporary files to remove should it have to end at once. The module's functions are
+    those of the one instance, :data:`STATE` (signals are the process's)."""
+
+    def __init__(self) -> None:
+        self.signals: list[int] = []  # received, in order
+        self.said = False  # the one line has been shown
+        self._temporary: set[str] = set()
+        self._lock = threading.Lock()
+
+    def handle(self, signum: int, frame: object = None) -> None:
+        """The signal handler: remember ``signum`` and raise :class:`Interrupted`; a second one ends at once."""
+        if self.signals:  # a second signal while the first unwinds: finish now, without a traceback
+            self.finish_now()
+        self.signals.append(signum)
+        raise Interrupted(signum)
+
+    def received(self) -> int | None:
+        return self.signals[0] if self.signals else None
+
+    def exit_code(self, default: int) -> int:
+        return 128 + self.signals[0] if self.signals else default
+
+    def describe(self) -> str:
+        return SIGNALS.get(self.signals[0], "interrupted") if self.signals else "interrupted"
+
+    def register(self, path: str) -> None:
+        with self._lock:
+            self._temporary.add(path)
+
+    def unregister(self, path: str) -> None:
+        with self._lock:
+            self._temporary.discard(path)
+
+    def finish_now(self) -> None:
+        """Remove the temporary files registered, show the one line unless it was, and end the process."""
+        # Not under the lock: this runs in a signal handler, which may have interrupted the thread holding it.
+        for path in list(self._temporary):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        if not self.said:
+            try:
+                os.write(2, f"ofsted-nlp: {self.describe()}; nothing written\n".encode())
+            except OSError:
+                pass
+        os._exit(self.exit_code(130))
+
+
+STATE = Interruption()
 
 
 def install() -> None:
@@ -56,7 +98,7 @@ def install() -> None:
         try:
             if signum == signal.SIGHUP and signal.getsignal(signum) == signal.SIG_IGN:
                 continue  # started with nohup: keep ignoring hang-ups
-            signal.signal(signum, _handler)
+            signal.signal(signum, STATE.handle)
         except (ValueError, OSError):  # pragma: no cover
             pass
 
@@ -72,32 +114,33 @@ def ignore() -> None:
 
 def received() -> int | None:
     """The first signal received, if any."""
-    return _received[0] if _received else None
+    return STATE.received()
 
 
 def check() -> None:
     """Raise :class:`Interrupted` if a signal was received (even if its exception was swallowed)."""
-    if _received:
-        raise Interrupted(_received[0])
+    signum = STATE.received()
+    if signum is not None:
+        raise Interrupted(signum)
 
 
 def exit_code(default: int) -> int:
     """128 + the signal's number if one was received, else ``default``."""
-    return 128 + _received[0] if _received else default
+    return STATE.exit_code(default)
 
 
 def describe() -> str:
     """"interrupted", "terminated" or "hung up": what happened, for the one line the user sees."""
-    return SIGNALS.get(_received[0], "interrupted") if _received else "interrupted"
+    return STATE.describe()
 
 
 def said() -> bool:
     """Has the one line been shown (by :func:`mark_said`)?"""
-    return _said[0]
+    return STATE.said
 
 
 def mark_said() -> None:
-    _said[0] = True
+    STATE.said = True
 
 
 @contextmanager
@@ -117,24 +160,8 @@ def held() -> Iterator[None]:
 
 def register(path: str | os.PathLike) -> None:
     """A temporary file to remove should the process have to end at once."""
-    with _lock:
-        _temporary.add(os.fspath(path))
+    STATE.register(os.fspath(path))
 
 
 def unregister(path: str | os.PathLike) -> None:
-    with _lock:
-        _temporary.discard(os.fspath(path))
-
-
-def _finish_now() -> None:
-    for path in list(_temporary):
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-    if not _said[0]:
-        try:
-            os.write(2, f"ofsted-nlp: {describe()}; nothing written\n".encode())
-        except OSError:
-            pass
-    os._exit(exit_code(130))
+    STATE.unregister(os.fspath(path))

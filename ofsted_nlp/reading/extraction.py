@@ -79,9 +79,13 @@ _limits = Limits()
 
 
 def set_limits(limits: Limits) -> Limits:
-    """Make ``limits`` the ones every later read in this process uses; return those they replace.
+    """Make ``limits`` the default of later calls in this process that pass none; return the default they replace.
 
-    ``read_letter`` reads with these; worker processes must be given them too.
+    For a notebook or script that reads many documents with other limits:
+    ``read_letter``, ``read_pages``, ``tag_paths`` and ``read_paths`` take
+    ``limits=`` too, which is the way for a library (it changes nothing for
+    the rest of the process). A batch takes the default once, when it starts,
+    and hands it to its worker processes.
     """
     global _limits
     old, _limits = _limits, limits
@@ -89,7 +93,7 @@ def set_limits(limits: Limits) -> Limits:
 
 
 def get_limits() -> Limits:
-    """The limits reads in this process use (see :func:`set_limits`)."""
+    """The limits that calls passing none use (:class:`Limits`' defaults unless :func:`set_limits` changed them)."""
     return _limits
 
 

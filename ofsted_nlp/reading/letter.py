@@ -16,7 +16,7 @@ from ofsted_nlp.errors import OfstedReadError
 from ofsted_nlp.reading import grades as grading
 from ofsted_nlp.reading import metadata, sections
 from ofsted_nlp.reading.cleaning import Block, clean_pages, normalise_chars
-from ofsted_nlp.reading.extraction import read_pages
+from ofsted_nlp.reading.extraction import Limits, read_pages
 from ofsted_nlp.reading.grades import grade_columns
 from ofsted_nlp.reading.normal_form import normalise
 from ofsted_nlp.reading.sentences import is_finding_text, split_long, split_sentences
@@ -124,16 +124,18 @@ _SIGNOFF_RE = re.compile(
 _OFSTED_WORDS_RE = re.compile(r"\b(ofsted|inspectors?|inspection|focused visit|monitoring visit)\b", re.I)
 
 
-def read_letter(path: str | Path) -> Letter:
+def read_letter(path: str | Path, limits: Limits | None = None) -> Letter:
     """Read a letter or report (``.txt`` or ``.pdf``) into a :class:`Letter`.
 
     Raises :class:`~ofsted_nlp.errors.OfstedReadError` (one line: file and
-    cause) for files that cannot be read or are not Ofsted documents. Warns
+    cause) for files that cannot be read or are not Ofsted documents, or that
+    are over one of ``limits`` (default: the process's default,
+    :func:`~ofsted_nlp.reading.extraction.get_limits`). Warns
     (``AuthorityNotFoundWarning``) and leaves the codes ``None`` when the
     authority cannot be identified.
     """
     p = Path(path)
-    extracted = read_pages(p)
+    extracted = read_pages(p, limits)
     pages = extracted.pages
     head_lines = [normalise_chars(ln).strip() for ln in pages[0][:60] if ln.strip()]
     blocks = clean_pages(pages)
