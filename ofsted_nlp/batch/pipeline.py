@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Generator, Iterable, Iterator, Sequence
 
+from ofsted_nlp.batch.duplicates import Duplicates, findings_key
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS
 from ofsted_nlp.errors import printable
 from ofsted_nlp.reading.extraction import Limits, get_limits
@@ -64,6 +65,9 @@ class DocumentResult:
     rows: list[FindingRow] = field(default_factory=list)  # or (themes, polarity) pairs when compact
     messages: list[str] = field(default_factory=list)  # warnings raised while reading it, one line each
     error: str | None = None  # one line: "path: cause"
+    # the document's findings, digested (batch.duplicates.findings_key), to recognise a second copy by
+    findings_key: frozenset[str] = field(default_factory=frozenset, repr=False)
+    duplicate_of: str | None = None  # an earlier file of the batch holding the same document: this one left out
 
     @property
     def ok(self) -> bool:
@@ -193,6 +197,7 @@ def _read(path: str, limits: Limits) -> tuple[DocumentResult, Letter | None]:
         # A name that is not UTF-8, or holds control characters, is written escaped wherever it goes.
         letter.document, letter.path = printable(letter.document), printable(letter.path)
         result.document = document_record(letter)
+        result.findings_key = findings_key([f.text for f in letter.findings])
         return result, letter
     except Exception as exc:
         if _debug():
@@ -353,14 +358,27 @@ def tag_paths(paths: Sequence[str | Path], model: Tagger | str | Path | None = N
 
 def tag_files(files: Sequence[str], model: Tagger | None, jobs: int = 1, compact: bool = False,
               limits: Limits | None = None) -> Generator[DocumentResult, None, None]:
-    """:func:`tag_paths` for files already found, with the model already loaded (None: read only)."""
+    """:func:`tag_paths` for files already found, with the model already loaded (None: read only).
+
+    A later copy of a document already in the batch (:mod:`~ofsted_nlp.batch.duplicates`: a ``.pdf`` and its
+    ``.txt``, one file under two names) comes back with ``duplicate_of`` set, no rows and a message.
+    """
     files = [str(f) for f in files]
     limits = limits or get_limits()
     if getattr(model, "threads_itself", False):
         jobs = 1  # the accurate model's runtime already uses every core; forked copies would only compete
     restore_gc = batch_gc()
+    copies = Duplicates()
     try:
-        yield from _results(files, model, effective_jobs(jobs, len(files)), compact, limits)
+        for result in _results(files, model, effective_jobs(jobs, len(files)), compact, limits):
+            if result.document is not None and result.error is None:
+                found = copies.of(result.path, result.document, result.findings_key)
+                if found is not None:
+                    result.duplicate_of, result.rows = found[0], []
+                    result.messages.append(f"{printable(result.path)}: the same document as {printable(found[0])} "
+                                           f"(same authority, kind and dates, {found[1]:.0%} of its findings "
+                                           "alike): counted once, this copy left out")
+            yield result
     finally:
         restore_gc()
 

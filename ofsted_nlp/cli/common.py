@@ -213,6 +213,8 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
                 if res.error:
                     say(res.error)
                     failed += 1
+                elif res.duplicate_of is not None:
+                    pass  # a second copy of a document read already: said in its message, counted once
                 else:
                     assert res.document is not None
                     documents.append(res.document)
