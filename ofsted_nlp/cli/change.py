@@ -53,11 +53,14 @@ def _value(net: float, n: int, small: int) -> str:
 
 def change_text(table) -> str:
     """One block per authority: the documents compared, then a line per theme."""
+    from ofsted_nlp.views.selection import counted
+
     small = table.attrs.get("small", 3)
     out = []
     for _, group in table.groupby(["la_name", "old_la_code"], sort=False):
         first = group.iloc[0]
-        out.append(f"{first['la_name']} ({first['old_la_code']}, {first['documents']} documents): {first['compared']}")
+        out.append(f"{first['la_name']} ({first['old_la_code']}, {counted(int(first['documents']), 'document')}): "
+                   f"{first['compared']}")
         out.append(f"  {'theme':<13} {'earliest':>13} {'latest':>13} {'change':>7}")
         for _, r in group.iterrows():
             ch = "" if r["change"] != r["change"] else f"{r['change']:+.2f}"

@@ -76,6 +76,8 @@ def evidence_text(rows, findings_read: int) -> str:
     lines = [f"{len(rows)} finding{'s' if len(rows) != 1 else ''} (of {findings_read} read)"]
     for r in rows.itertuples():
         lines.append("")
-        lines.append(f"{document_label(r.la_name, r.date, r.kind)} · {r.document} · {r.section or '-'}")
+        code = f" ({r.old_la_code}, {r.new_la_code})" if r.old_la_code else ""
+        label = document_label(r.la_name, r.date, r.kind).replace(" · ", f"{code} · ", 1)
+        lines.append(f"{label} · {r.document} · {r.section or '-'}")
         lines.append(f"  [{r.polarity}; {r.themes.replace(';', ', ') or 'no theme'}] {' '.join(str(r.text).split())}")
     return "\n".join(lines) + "\n"

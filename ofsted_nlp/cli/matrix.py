@@ -142,13 +142,14 @@ def matrix(
                 draw(table, where[plot], title=selection.describe(len(documents)), highlight=neighbours)
             if output is not None and format is Format.ees:
                 from ofsted_nlp.views.ees import ees_tables, meta_path
+                from ofsted_nlp.views.selection import counted
 
                 data, meta = ees_tables(findings, documents)
                 data.to_csv(where[output], index=False, lineterminator="\n", encoding="utf-8")
                 meta.to_csv(where[meta_path(output)], index=False, lineterminator="\n", encoding="utf-8")
                 if data.attrs.get("left_out"):
-                    common.warn_line(f"{data.attrs['left_out']} documents with no authority or date are not in "
-                                      f"{output.name}")
+                    common.warn_line(f"{counted(data.attrs['left_out'], 'document')} with no authority or date "
+                                      f"{'is' if data.attrs['left_out'] == 1 else 'are'} not in {output.name}")
             elif output is not None:
                 if output.suffix.lower() == ".csv":
                     table.to_csv(where[output], index=False, lineterminator="\n")
@@ -159,7 +160,10 @@ def matrix(
         if common.stderr_is_tty():
             written = [str(p) for p in (output, plot) if p is not None]
             if written:
-                common.say(f"{len(table)} rows from {len(batch.documents)} documents written to {', '.join(written)}")
+                from ofsted_nlp.views.selection import counted
+
+                common.say(f"{counted(len(table), 'row')} from {counted(len(batch.documents), 'document')} written "
+                           f"to {', '.join(written)}")
     raise typer.Exit(batch.exit_code)
 
 
@@ -189,7 +193,8 @@ def matrix_text(table) -> str:
             shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if f else "")) for v, f in zip(shown[c], few)]
     shown = shown.drop(columns=[f"{t}_findings" for t in THEMES if f"{t}_findings" in shown.columns])
     # grade columns only where some row has a grade (letters and visits have none)
-    blank = [c for c in shown.columns if shown[c].dtype.kind not in "fiub" and all(v in ("", None) for v in shown[c])]
+    blank = [c for c in shown.columns if c not in THEMES and shown[c].dtype.kind not in "fiub"
+             and all(v in ("", None) for v in shown[c])]  # the six themes always stand, empty or not
     shown = shown.drop(columns=blank)
     if "label" in shown.columns:  # "Hackney · 2019-03-04 · focused visit" says what the key columns say
         shown = shown.drop(columns=[c for c in ("date", "kind", "year", "new_la_code", "old_la_code", "la_name",

@@ -44,5 +44,7 @@ def report(
         except OSError as exc:
             raise common.CommandError(f"{output}: cannot be written ({exc.strerror or exc}); nothing written") from None
         if common.stderr_is_tty():
-            common.say(f"report on {len(documents)} documents written to {output}")
+            from ofsted_nlp.views.selection import counted
+
+            common.say(f"report on {counted(len(documents), 'document')} written to {output}")
     raise typer.Exit(batch.exit_code)

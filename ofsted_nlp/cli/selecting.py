@@ -153,8 +153,10 @@ def select_documents(documents, selection):
         present = {str(c) for c in kept["old_la_code"]}
         absent = [a.la_name for a in group[1:] if a.old_la_code not in present]
         if absent:
-            common.warn_line(f"{len(group) - 1 - len(absent)} of {group[0].la_name}'s {len(group) - 1} statistical "
-                              f"neighbours have documents among those read; none for {', '.join(absent)}")
+            have = len(group) - 1 - len(absent)
+            common.warn_line(f"{have} of {group[0].la_name}'s {len(group) - 1} statistical neighbours "
+                              f"{'has' if have == 1 else 'have'} documents among those read; none for "
+                              f"{', '.join(absent)}")
     return kept.reset_index(drop=True)
 
 

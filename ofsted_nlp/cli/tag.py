@@ -87,7 +87,10 @@ def tag(
                     raise
                 writer.close()
             if common.stderr_is_tty():
-                common.say(f"{batch.findings} findings from {len(batch.documents)} documents written to {output}")
+                from ofsted_nlp.views.selection import counted
+
+                common.say(f"{counted(batch.findings, 'finding')} from {counted(len(batch.documents), 'document')} "
+                           f"written to {output}")
     raise typer.Exit(batch.exit_code)
 
 

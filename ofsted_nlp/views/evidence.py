@@ -22,7 +22,7 @@ def kwic(texts: Iterable[str], term: str, width: int = 40, ignore_case: bool = T
     return out
 
 
-EVIDENCE_COLUMNS = ["document", "la_name", "date", "kind", "section", "judgement", "index", "polarity", "themes",
+EVIDENCE_COLUMNS = ["document", "la_name", "old_la_code", "new_la_code", "date", "kind", "section", "judgement", "index", "polarity", "themes",
                     "text"]
 CELL_POLARITIES = ("positive", "negative")  # the findings a matrix cell counts
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "REGIONS",
     "Selection",
+    "counted",
     "neighbour_group",
     "neighbours",
     "resolve_authority",
@@ -43,6 +44,11 @@ __all__ = [
 
 # ONS region code -> name, from the authority table.
 REGIONS: dict[str, str] = dict(sorted({a.region_code: a.region_name for a in load_authorities()}.items()))
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 document", "2 documents": a count and its noun, plural where it is not one."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _norm(text: str) -> str:
@@ -169,7 +175,7 @@ class Selection:
             parts.append("graded " + " or ".join(resolve_grade(g).replace("_", " ") for g in self.grades)
                          + " overall")
         if documents is not None:
-            parts.append(f"{documents} document{'s' if documents != 1 else ''}")
+            parts.append(counted(documents, "document"))
         return ", ".join(parts) if parts else "all documents"
 
     def apply(self, table: pd.DataFrame) -> pd.DataFrame:

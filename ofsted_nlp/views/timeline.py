@@ -13,6 +13,7 @@ import pandas as pd
 
 from ofsted_nlp.schema import GRADE_COLUMNS, THEMES
 from ofsted_nlp.views.matrix import SMALL, UNKNOWN, authority_columns, document_label, theme_matrix
+from ofsted_nlp.views.selection import counted
 
 __all__ = ["CHANGE_COLUMNS", "change_table", "timeline"]
 
@@ -87,4 +88,4 @@ def change_table(findings: pd.DataFrame, documents_read: pd.DataFrame | None = N
 def _describe(doc: pd.Series) -> str:
     label = document_label("", doc["date"], doc["kind"]).split(" \u00b7 ", 1)[1]  # "2019-03-04 · focused visit"
     date, kind = label.split(" \u00b7 ")
-    return f"{kind} {date} ({int(doc['findings'])} findings)"
+    return f"{kind} {date} ({counted(int(doc['findings']), 'finding')})"

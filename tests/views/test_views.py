@@ -193,7 +193,7 @@ def test_evidence_is_the_rows_behind_the_cell(table):
     assert len(e) == m.loc["Hackney", "supervision_findings"]
     neg = evidence(table, authority="204", theme="supervision", polarity="negative")
     assert neg["document"].tolist() == ["h19", "h19"] and set(neg["polarity"]) == {"negative"}
-    assert list(neg.columns)[:4] == ["document", "la_name", "date", "kind"]
+    assert list(neg.columns)[:6] == ["document", "la_name", "old_la_code", "new_la_code", "date", "kind"]
     assert len(evidence(table, authority="Southwark", theme="supervision", polarity="all")) == 2
     assert evidence(table, authority="Hackney", theme="supervision", year=2019)["document"].unique().tolist() == ["h19"]
     with pytest.raises(ValueError):

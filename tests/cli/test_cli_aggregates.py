@@ -1,0 +1,65 @@
+"""Aggregates that say what they are, on the command line: six theme columns always, counts in words,
+authority codes beside the evidence."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import SEEDS
+from typer.testing import CliRunner
+
+from ofsted_nlp.cli.app import app
+from ofsted_nlp.cli.matrix import matrix_text
+from ofsted_nlp.schema import THEMES
+from ofsted_nlp.views.matrix import theme_matrix
+
+HARINGEY = "001_adbc2cca00cdda1a"
+HACKNEY_2011 = "000_d08d9c219d03248a"
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def letters(tmp_path) -> Path:
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for p in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
+def test_the_printed_matrix_has_all_six_themes_even_empty_ones():
+    findings = pd.DataFrame({
+        "document": ["d1", "d1"], "la_name": ["Hackney"] * 2, "old_la_code": ["204"] * 2,
+        "new_la_code": ["E09000012"] * 2, "region_name": ["London"] * 2, "date": ["2019-03-04"] * 2,
+        "kind": ["focused_visit"] * 2, "themes": [["caseloads"], ["caseloads"]],
+        "polarity": ["negative", "negative"]})
+    for by in ("authority", "document"):
+        header = matrix_text(theme_matrix(findings, by=by)).splitlines()[0].split()
+        assert [c for c in header if c in THEMES] == list(THEMES)
+
+
+def test_one_document_left_out_of_ees_is_said_in_the_singular(tmp_path, shipped_model):
+    (tmp_path / "in").mkdir()
+    text = (SEEDS / f"{HARINGEY}.txt").read_text(encoding="utf-8").replace("Haringey", "Nowhereshire")
+    (tmp_path / "in" / "nowhere.txt").write_text(text, encoding="utf-8")
+    shutil.copy(SEEDS / f"{HACKNEY_2011}.txt", tmp_path / "in")
+    result = run("matrix", tmp_path / "in", "--format", "ees", "-o", tmp_path / "out.csv")
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 document with no authority or date is not in out.csv" in result.stderr
+
+
+def test_evidence_names_the_authoritys_codes(letters, tmp_path, shipped_model):
+    out = tmp_path / "evidence.csv"
+    assert run("evidence", letters, "--theme", "supervision", "-o", out).exit_code == 0
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False)
+    codes = dict(zip(rows["la_name"], zip(rows["old_la_code"], rows["new_la_code"])))
+    assert codes["Hackney"] == ("204", "E09000012") and codes["Haringey"] == ("309", "E09000014")
+    printed = run("evidence", letters, "--authority", "Haringey", "--theme", "supervision")
+    assert printed.exit_code == 0
+    assert f"Haringey (309, E09000014) · 2010-09-16 · unannounced inspection · {HARINGEY}" in printed.stdout
