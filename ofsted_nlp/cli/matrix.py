@@ -53,7 +53,9 @@ def matrix(
     format: Annotated[Optional[Format], typer.Option(
         "--format", "-f", case_sensitive=False, show_default=False,
         help="csv or xlsx [default: from --output's extension]; ees: the DfE explore education statistics tidy "
-             "CSV (per year, authority, region and England, by theme) with FILE.meta.csv beside it.")] = None,
+             "CSV (per year, authority, region and England, by theme) with FILE.meta.csv beside it; England's "
+             "rows total every document read in the selection's dates and kinds, whatever its region or "
+             "authorities.")] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write the matrix to FILE.csv or FILE.xlsx [default: print it].")] = None,
@@ -130,6 +132,7 @@ def matrix(
             findings = read_all.iloc[[r[0] for r in rows]].reset_index(drop=True)
             findings["themes"] = [r[1] for r in rows]
             findings["polarity"] = [r[2] for r in rows]
+            everything = findings
             documents = selecting.select_documents(read_all, selection)
             findings = findings[findings["document"].isin(set(documents["document"]))]
             table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
@@ -144,7 +147,12 @@ def matrix(
                 from ofsted_nlp.views.ees import ees_tables, meta_path
                 from ofsted_nlp.views.selection import counted
 
-                data, meta = ees_tables(findings, documents)
+                national = None
+                whole = selecting.national_selection(selection)
+                if whole is not None:  # England's rows from all England read, in the same years and kinds
+                    england = selecting.select_documents(read_all, whole)
+                    national = (everything[everything["document"].isin(set(england["document"]))], england)
+                data, meta = ees_tables(findings, documents, national=national)
                 data.to_csv(where[output], index=False, lineterminator="\n", encoding="utf-8")
                 meta.to_csv(where[meta_path(output)], index=False, lineterminator="\n", encoding="utf-8")
                 if data.attrs.get("left_out"):

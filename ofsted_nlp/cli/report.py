@@ -38,7 +38,7 @@ def report(
         from ofsted_nlp.views.report import build_report, load_card, write_report
 
         html = build_report(findings, documents, card=load_card(model), selection=selection.describe(),
-                            highlight=neighbours)
+                            highlight=neighbours, neighbours_of=neighbours)
         try:
             write_report(html, output)
         except OSError as exc:

@@ -72,6 +72,16 @@ def selection_from(region: str | None = None, authority: list[str] | None = None
                      kinds=tuple(kind or ()), neighbours_of=neighbours, grades=tuple(grade or ()))
 
 
+def national_selection(selection):
+    """``selection`` without its places (region, authorities, neighbours): what England's rows total; None
+    where the selection names no place (England is then the documents selected)."""
+    import dataclasses
+
+    if not (selection.region or selection.authorities or selection.neighbours_of):
+        return None
+    return dataclasses.replace(selection, region=None, authorities=(), neighbours_of=None)
+
+
 def documents_frame(batch):
     """The documents read as a DataFrame: DOCUMENT_COLUMNS, then the framework and grade columns where the
     reader gives them."""

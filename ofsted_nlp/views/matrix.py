@@ -273,12 +273,13 @@ def with_neighbour_median(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
     neighbours (closest first); other rows are dropped.
 
     ``matrix`` is a ``theme_matrix`` by authority (``net`` or ``negative``).
-    The median row takes, theme by theme, the median of the neighbours' values
-    where they have one (NaN cells are left out; ``<theme>_findings`` there is
-    the neighbours' total, and the number of neighbours with a value is in
-    ``<theme>_neighbours``); its codes are empty and ``documents`` sums the
-    neighbours'. As the DfE's children's social care dashboard compares an
-    authority with its neighbours' average.
+    Every value of the median row is a median over the neighbours present: each
+    theme's value over those that have one (NaN cells are left out),
+    ``<theme>_findings`` the median of those neighbours' findings on the theme,
+    and ``documents`` the median of the neighbours' documents (a whole number,
+    or a half where the neighbours are even in number); its codes are empty.
+    As the DfE's children's social care dashboard compares an authority with
+    its neighbours' average.
     """
     from ofsted_nlp.views.selection import neighbour_group
 
@@ -292,23 +293,31 @@ def with_neighbour_median(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
     others = sorted((i for i, c in enumerate(codes) if c in group[1:]), key=lambda i: group.index(codes[i]))
     median: dict[str, object] = {c: "" for c in matrix.columns}
     median["la_name"] = NEIGHBOUR_MEDIAN
-    median["documents"] = int(matrix.iloc[others]["documents"].sum()) if others else 0
     near = matrix.iloc[others]
+    median["documents"] = whole_count(np.median(near["documents"].to_numpy(dtype=float))) if others else 0
     for t in THEMES:
         values = near[t].to_numpy(dtype=float)
-        values = values[~np.isnan(values)]
-        median[t] = float(np.median(values)) if len(values) else float("nan")
+        has = ~np.isnan(values)
+        median[t] = float(np.median(values[has])) if has.any() else float("nan")
         if f"{t}_findings" in matrix.columns:
-            median[f"{t}_findings"] = int(near[f"{t}_findings"].sum())
+            counts = near[f"{t}_findings"].to_numpy(dtype=float)[has]
+            median[f"{t}_findings"] = whole_count(np.median(counts)) if has.any() else 0
     out = pd.concat([matrix.iloc[first], pd.DataFrame([median], columns=matrix.columns), near],
                     ignore_index=True)
     for t in THEMES:
         out[t] = out[t].astype(float)
-        if f"{t}_findings" in out.columns:
-            out[f"{t}_findings"] = out[f"{t}_findings"].astype(int)
-    out["documents"] = out["documents"].astype(int)
+    counted = ["documents"] + [f"{t}_findings" for t in THEMES if f"{t}_findings" in out.columns]
+    for c in counted:  # whole numbers as ints; the median row's half, where there is one, as a float
+        values = [whole_count(v) for v in out[c]]
+        out[c] = pd.Series(values, dtype=int if all(isinstance(v, int) for v in values) else object)
     out.attrs = dict(matrix.attrs, neighbours_of=group[0])
     return out
+
+
+def whole_count(value) -> int | float:
+    """A count as an int where it is whole (a median of counts may end in .5, kept as a float)."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 def net_and_counts(matrix: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:

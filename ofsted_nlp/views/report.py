@@ -21,7 +21,16 @@ from pathlib import Path
 import pandas as pd
 
 from ofsted_nlp.schema import GRADE_COLUMNS, THEMES
-from ofsted_nlp.views.matrix import SMALL, UNKNOWN, authority_columns, theme_matrix, themes_of
+from ofsted_nlp.views.matrix import (
+    NEIGHBOUR_MEDIAN,
+    SMALL,
+    UNKNOWN,
+    authority_columns,
+    neighbours_first,
+    theme_matrix,
+    themes_of,
+    whole_count,
+)
 
 __all__ = ["LIMITS", "build_report", "load_card", "write_report"]
 
@@ -90,11 +99,15 @@ def _grade_text(v) -> str:
 
 
 def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = None,
-                highlight: str | None = None) -> dict:
-    """What the page shows, as plain JSON-ready data (the page's script renders it)."""
+                highlight: str | None = None, neighbours_of: str | None = None) -> dict:
+    """What the page shows, as plain JSON-ready data (the page's script renders it). With ``neighbours_of``,
+    that authority and its statistical neighbours only, in the matrix's order (:func:`neighbours_first`:
+    the authority, the neighbours' median, the neighbours closest first)."""
     f = authority_columns(findings).reset_index(drop=True)
     net = theme_matrix(findings, "net", "authority", documents_read)
     by_doc = theme_matrix(findings, "net", "document", documents_read)
+    if neighbours_of:
+        net, by_doc = neighbours_first(net, neighbours_of), neighbours_first(by_doc, neighbours_of)
     auth_key = {(r.new_la_code, r.old_la_code, r.la_name): i for i, r in enumerate(net.itertuples())}
     doc_index = {d: i for i, d in enumerate(by_doc["document"])}
 
@@ -129,8 +142,9 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
     for i, r in net.iterrows():
         authorities.append({
             "name": r["la_name"], "old": r["old_la_code"], "new": r["new_la_code"], "region": r["region_name"],
-            "documents": int(r["documents"]), "highlight": i in marks,
-            "net": [_num(r[t]) for t in THEMES], "n": [int(r[f"{t}_findings"]) for t in THEMES],
+            "documents": whole_count(r["documents"]), "highlight": i in marks,
+            "net": [_num(r[t]) for t in THEMES], "n": [whole_count(r[f"{t}_findings"]) for t in THEMES],
+            **({"median": True} if r["la_name"] == NEIGHBOUR_MEDIAN and not r["old_la_code"] else {}),
         })
     has_grades = [c for c in GRADE_COLUMNS if c in findings.columns
                   or (documents_read is not None and c in documents_read.columns)]
@@ -157,16 +171,18 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
 
 def build_report(findings: pd.DataFrame, documents_read: pd.DataFrame | None = None, card: dict | None = None,
                  selection: str = "all documents", highlight: str | None = None,
-                 title: str = "Ofsted findings on children's services") -> str:
-    """The report as one HTML string (UTF-8), with everything it needs inline."""
-    data = report_data(findings, documents_read, highlight)
+                 title: str = "Ofsted findings on children's services", neighbours_of: str | None = None) -> str:
+    """The report as one HTML string (UTF-8), with everything it needs inline (``neighbours_of``: see
+    :func:`report_data`)."""
+    data = report_data(findings, documents_read, highlight, neighbours_of)
+    places = sum(not a.get("median") for a in data["authorities"])
     head = _headline(card)
     esc = _html.escape
     figures = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in head)
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
     generated = datetime.date.today().isoformat()
-    summary = (f"{esc(selection)}: {len(data['documents'])} documents, {len(data['authorities'])} "
-               f"authorit{'y' if len(data['authorities']) == 1 else 'ies'}, {data['findings']:,} findings.")
+    summary = (f"{esc(selection)}: {len(data['documents'])} documents, {places} "
+               f"authorit{'y' if places == 1 else 'ies'}, {data['findings']:,} findings.")
     return PAGE.format(title=esc(title), summary=summary, generated=generated, figures=figures,
                        limits=esc(LIMITS), payload=payload, css=CSS, script=SCRIPT, small=SMALL)
 

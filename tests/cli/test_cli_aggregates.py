@@ -63,3 +63,18 @@ def test_evidence_names_the_authoritys_codes(letters, tmp_path, shipped_model):
     printed = run("evidence", letters, "--authority", "Haringey", "--theme", "supervision")
     assert printed.exit_code == 0
     assert f"Haringey (309, E09000014) · 2010-09-16 · unannounced inspection · {HARINGEY}" in printed.stdout
+
+
+def test_ees_england_rows_are_not_the_selected_authoritys(letters, tmp_path, shipped_model):
+    from ofsted_nlp.views.ees import check_ees, meta_path
+
+    out = tmp_path / "hackney.csv"
+    result = run("matrix", letters, "--authority", "Hackney", "--format", "ees", "-o", out)
+    assert result.exit_code == 0, result.output
+    data = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert check_ees(data, pd.read_csv(meta_path(out), dtype=str, keep_default_na=False)) == []
+    total = data[data["theme"] == "Total"]
+    assert set(total.loc[total["geographic_level"] == "Local authority", "la_name"]) == {"Hackney"}
+    nat = total[total["geographic_level"] == "National"].set_index("time_period")["documents"]
+    # 2011: Hackney's letter and Hounslow's, both read; the years are Hackney's (2011, 2019), not 2010's
+    assert nat.to_dict() == {"2011": "2", "2019": "1"}

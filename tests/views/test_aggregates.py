@@ -1,0 +1,92 @@
+"""Aggregates that say what they are: a median row of medians, England's rows from England, one
+neighbour order in the matrix and the report."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from ofsted_nlp.views.ees import check_ees, ees_tables
+from ofsted_nlp.views.matrix import NEIGHBOUR_MEDIAN, neighbours_first, theme_matrix, with_neighbour_median
+from ofsted_nlp.views.report import build_report, report_data
+
+COLUMNS = ["document", "la_name", "old_la_code", "new_la_code", "region_name", "date", "kind", "section",
+           "index", "text", "themes", "polarity"]
+HACKNEY = ("Hackney", "204", "E09000012", "London")
+SOUTHWARK = ("Southwark", "210", "E09000028", "London")  # Hackney's closest neighbour
+HARINGEY = ("Haringey", "309", "E09000014", "London")  # third
+CAMDEN = ("Camden", "202", "E09000007", "London")  # seventh
+LEEDS = ("Leeds", "383", "E08000035", "Yorkshire and The Humber")  # not a neighbour
+
+
+def _rows(doc, la, date, polarities, theme="supervision"):
+    return [(doc, *la, date, "ilacs", "Findings", i, f"{doc} sentence {i}.", [theme], p)
+            for i, p in enumerate(polarities)]
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    rows = (_rows("h1", HACKNEY, "2019-01-01", ["positive"])
+            + _rows("s1", SOUTHWARK, "2019-02-01", ["negative"])
+            + _rows("c1", CAMDEN, "2019-03-01", ["positive"] * 2)
+            + _rows("g1", HARINGEY, "2018-01-01", ["positive"] * 4)
+            + _rows("g2", HARINGEY, "2019-01-01", ["positive"] * 4)
+            + _rows("g3", HARINGEY, "2020-01-01", ["negative"] * 4)
+            + _rows("l1", LEEDS, "2019-05-01", ["negative"] * 3))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def test_the_median_row_holds_medians_not_sums(table):
+    m = with_neighbour_median(theme_matrix(table), "Hackney")
+    med = m.iloc[1]
+    assert med["la_name"] == NEIGHBOUR_MEDIAN
+    # neighbours' documents 1 (Southwark), 3 (Haringey), 1 (Camden): median 1, not the sum 5
+    assert med["documents"] == 1
+    # supervision findings 1, 12, 2: median 2, not the sum 15; nets -1, +1/3, +1: median +1/3
+    assert med["supervision_findings"] == 2
+    assert med["supervision"] == pytest.approx(1 / 3)
+    assert m["documents"].tolist() == [1, 1, 1, 3, 1]
+
+
+def test_an_even_number_of_neighbours_gives_a_half(table):
+    m = with_neighbour_median(theme_matrix(table[table["document"] != "c1"]), "Hackney")
+    assert m.iloc[1]["documents"] == 2.0 and m.iloc[1]["supervision_findings"] == 6.5
+    assert m["documents"].dtype.kind == "i"  # all whole: an int column, written as before
+    assert [type(v) for v in m["supervision_findings"]] == [int, float, int, int]
+    written = pd.read_csv(io.StringIO(m.to_csv(index=False)), dtype=str)
+    assert written["supervision_findings"].tolist() == ["1", "6.5", "1", "12"]  # counts stay whole numbers
+
+
+def test_the_report_orders_neighbours_as_the_matrix_does_with_its_median(table):
+    data = report_data(table, neighbours_of="Hackney", highlight="Hackney")
+    names = [a["name"] for a in data["authorities"]]
+    matrix = neighbours_first(theme_matrix(table), "Hackney")
+    assert names == matrix["la_name"].tolist() == ["Hackney", NEIGHBOUR_MEDIAN, "Southwark", "Haringey", "Camden"]
+    assert data["authorities"][1]["median"] and data["authorities"][1]["documents"] == 1
+    assert data["authorities"][0]["highlight"] and not data["authorities"][1]["highlight"]
+    # the documents follow the same order: Hackney's, then Southwark's, Haringey's, Camden's
+    assert [d["id"] for d in data["documents"]] == ["h1", "s1", "g1", "g2", "g3", "c1"]
+    html = build_report(table, neighbours_of="Hackney", highlight="Hackney")
+    assert "4 authorities" in html  # the median row is not an authority
+
+
+def test_england_rows_are_englands_when_the_findings_are_a_region(table):
+    london = table[table["region_name"] == "London"]
+    part, meta = ees_tables(london[london["la_name"] == "Haringey"], national=(table, None))
+    assert check_ees(part, meta) == []
+    nat = part[(part["geographic_level"] == "National") & (part["theme"] == "Total")].set_index("time_period")
+    # 2019: Hackney, Southwark, Camden, Haringey and Leeds: five documents, not Haringey's one
+    assert nat.loc["2019", "documents"] == "5"
+    assert sorted(nat.index) == ["2018", "2019", "2020"]  # the years of the part
+    region = part[(part["geographic_level"] == "Regional") & (part["theme"] == "Total")]
+    assert set(region["region_name"]) == {"London"} and region.set_index("time_period").loc["2019", "documents"] == "1"
+    label = meta.set_index("col_name").loc["documents", "label"]
+    assert "documents read" in label and "not every inspection" in label
+
+
+def test_without_a_wider_table_england_totals_the_documents_given(table):
+    data, _ = ees_tables(table)
+    nat = data[(data["geographic_level"] == "National") & (data["theme"] == "Total")].set_index("time_period")
+    assert nat.loc["2019", "documents"] == "5"
