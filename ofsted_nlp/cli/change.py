@@ -18,6 +18,7 @@ def change(
     until: selecting.UntilOpt = None,
     kind: selecting.KindOpt = None,
     grade: selecting.GradeOpt = None,
+    framework: selecting.FrameworkOpt = None,
     neighbours: selecting.NeighboursOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
@@ -34,7 +35,7 @@ def change(
     findings is marked "*".
     """
     selection, jobs = selecting.checked(output, selecting.TABLE_SUFFIXES, ".csv or .xlsx",
-                                      (region, authority, since, until, kind, neighbours, grade), jobs)
+                                      (region, authority, since, until, kind, neighbours, grade, framework), jobs)
     with common.command_errors():
         findings, documents, batch = selecting.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)

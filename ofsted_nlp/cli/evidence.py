@@ -40,6 +40,7 @@ def evidence(
     until: selecting.UntilOpt = None,
     kind: selecting.KindOpt = None,
     grade: selecting.GradeOpt = None,
+    framework: selecting.FrameworkOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write the sentences to FILE.csv or FILE.xlsx [default: print them].")] = None,
@@ -57,7 +58,7 @@ def evidence(
     if theme is not None and theme not in THEMES:
         raise common.BadParameter(f"no theme {theme!r}; use one of: {THEME_HELP}", param_hint="'--theme'")
     selection, jobs = selecting.checked(output, selecting.TABLE_SUFFIXES, ".csv or .xlsx",
-                                      (region, authority, since, until, kind, None, grade), jobs)
+                                      (region, authority, since, until, kind, None, grade, framework), jobs)
     with common.command_errors():
         findings, _, batch = selecting.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)

@@ -49,6 +49,7 @@ def matrix(
     until: selecting.UntilOpt = None,
     kind: selecting.KindOpt = None,
     grade: selecting.GradeOpt = None,
+    framework: selecting.FrameworkOpt = None,
     neighbours: selecting.NeighboursOpt = None,
     format: Annotated[Optional[Format], typer.Option(
         "--format", "-f", case_sensitive=False, show_default=False,
@@ -92,7 +93,7 @@ def matrix(
     elif format is not None and output is not None and output.suffix.lower() != f".{format.value}":
         raise common.BadParameter(f"--format {format.value} does not match the extension of {output.name!r}",
                                    param_hint="'--format'")
-    selection = selecting.selection_from(region, authority, since, until, kind, neighbours, grade)
+    selection = selecting.selection_from(region, authority, since, until, kind, neighbours, grade, framework)
     if plot is not None and plot.suffix.lower() not in PLOT_EXTENSIONS:
         raise common.BadParameter(f"{plot.name!r}: use a .png or .html file", param_hint="'--plot'")
     if output is not None and plot is not None and output.resolve() == plot.resolve():

@@ -20,6 +20,7 @@ def report(
     until: selecting.UntilOpt = None,
     kind: selecting.KindOpt = None,
     grade: selecting.GradeOpt = None,
+    framework: selecting.FrameworkOpt = None,
     neighbours: selecting.NeighboursOpt = None,
     model: common.ModelOpt = None,
     jobs: common.JobsOpt = 1,
@@ -31,7 +32,7 @@ def report(
     the authority comes first and is highlighted.
     """
     selection, jobs = selecting.checked(output, (".html", ".htm"), ".html",
-                                      (region, authority, since, until, kind, neighbours, grade), jobs)
+                                      (region, authority, since, until, kind, neighbours, grade, framework), jobs)
     with common.command_errors():
         findings, documents, batch = selecting.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)

@@ -78,3 +78,17 @@ def test_ees_england_rows_are_not_the_selected_authoritys(letters, tmp_path, shi
     nat = total[total["geographic_level"] == "National"].set_index("time_period")["documents"]
     # 2011: Hackney's letter and Hounslow's, both read; the years are Hackney's (2011, 2019), not 2010's
     assert nat.to_dict() == {"2011": "2", "2019": "1"}
+
+
+def test_framework_selects_like_for_like(letters, tmp_path, shipped_model):
+    out = tmp_path / "visits.csv"
+    result = run("matrix", letters, "--framework", "focused_visit", "--by", "document", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out, dtype=str)["document"].tolist() == ["003_08c661ef1fa93ef4"]
+    assert run("evidence", letters, "--framework", "ucra", "--authority", "Hackney", "--polarity", "all",
+               "-o", tmp_path / "e.csv").exit_code == 0
+    assert set(pd.read_csv(tmp_path / "e.csv", dtype=str)["document"]) == {HACKNEY_2011}
+    none = run("matrix", letters, "--framework", "ilacs_short")
+    assert none.exit_code == 2 and "no document read matches the selection (ilacs short)" in none.stderr
+    bad = run("change", letters, "--framework", "ilacs")
+    assert bad.exit_code == 2 and "no framework 'ilacs'" in bad.stderr and "Traceback" not in bad.output

@@ -90,3 +90,16 @@ def test_without_a_wider_table_england_totals_the_documents_given(table):
     data, _ = ees_tables(table)
     nat = data[(data["geographic_level"] == "National") & (data["theme"] == "Total")].set_index("time_period")
     assert nat.loc["2019", "documents"] == "5"
+
+
+def test_select_by_framework(table):
+    from ofsted_nlp.views.selection import Selection, select
+
+    t = table.assign(framework=["ilacs_standard" if d.startswith("g") else "ilacs_short" for d in table["document"]])
+    assert set(select(t, framework="ilacs-standard")["document"]) == {"g1", "g2", "g3"}
+    assert set(select(t, framework=["ILACS short"], authority="Hackney")["document"]) == {"h1"}
+    chosen = Selection(frameworks=("ilacs_short",))
+    assert chosen.matches({"framework": "ilacs_short"}) and not chosen.matches({"framework": "ilacs_standard"})
+    assert chosen.describe() == "ilacs short"
+    with pytest.raises(ValueError, match="no framework"):
+        select(t, framework="jtia")
