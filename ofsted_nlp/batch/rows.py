@@ -37,6 +37,7 @@ class FindingRow(NamedTuple):
     new_la_code: str | None
     region_name: str | None
     date: str | None  # ISO date
+    date_source: str | None  # where the date comes from: "text", "pdf_metadata", "inspection_end"; None if undated
     kind: str  # schema.KINDS
     framework: str  # schema.FRAMEWORKS
     inspection_end: str | None  # ISO date, where the document prints the inspection's dates

@@ -92,3 +92,24 @@ def test_framework_selects_like_for_like(letters, tmp_path, shipped_model):
     assert none.exit_code == 2 and "no document read matches the selection (ilacs short)" in none.stderr
     bad = run("change", letters, "--framework", "ilacs")
     assert bad.exit_code == 2 and "no framework 'ilacs'" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_tag_names_where_each_date_comes_from_and_warns_of_none(tmp_path, shipped_model):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = (SEEDS / "003_08c661ef1fa93ef4.txt").read_text(encoding="utf-8").replace("4 March 2019\n", "", 1)
+    (folder / "visit.txt").write_text(text, encoding="utf-8")
+    (folder / "nodate.txt").write_text(text.replace(" on 5 and 6 February 2019", ""), encoding="utf-8")
+    shutil.copy(SEEDS / f"{HACKNEY_2011}.txt", folder)
+    out = tmp_path / "tagged.csv"
+    result = run("tag", folder, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "nodate.txt: no date found" in result.stderr
+    rows = pd.read_csv(out, dtype=str, keep_default_na=False).drop_duplicates("document").set_index("document")
+    assert list(rows.columns[:6]) == ["la_name", "old_la_code", "new_la_code", "region_name", "date", "date_source"]
+    assert rows.loc["visit", ["date", "date_source"]].tolist() == ["2019-02-06", "inspection_end"]
+    assert rows.loc[HACKNEY_2011, ["date", "date_source"]].tolist() == ["2011-06-09", "text"]
+    assert rows.loc["nodate", ["date", "date_source"]].tolist() == ["", ""]
+    # the dated visit now counts in --since and change
+    since = run("change", folder, "--authority", "Hackney", "--since", "2019-01-01")
+    assert since.exit_code == 0 and "only one document: focused visit 2019-02-06" in since.stdout
