@@ -51,6 +51,8 @@ def matrix(
     grade: selecting.GradeOpt = None,
     framework: selecting.FrameworkOpt = None,
     neighbours: selecting.NeighboursOpt = None,
+    sort: selecting.SortOpt = None,
+    top: selecting.TopOpt = None,
     format: Annotated[Optional[Format], typer.Option(
         "--format", "-f", case_sensitive=False, show_default=False,
         help="csv or xlsx [default: from --output's extension]; ees: the DfE explore education statistics tidy "
@@ -77,7 +79,9 @@ def matrix(
     Rows are keyed by new_la_code, old_la_code, la_name and region_name, with
     the number of documents read; documents whose authority was not found go
     under "unknown" with empty codes. Neutral findings do not count. Beside
-    each theme, <theme>_findings counts the findings behind the cell. With
+    each theme, <theme>_findings counts the findings behind the cell; counts
+    (--value count, negative) have a rate beside them, per 100 of the row's
+    findings (<theme>_per_100), as documents differ in size. With
     --neighbours the authority comes first, then a "statistical neighbours
     (median)" row, then its neighbours. Exit codes as for tag.
     """
@@ -94,6 +98,9 @@ def matrix(
         raise common.BadParameter(f"--format {format.value} does not match the extension of {output.name!r}",
                                    param_hint="'--format'")
     selection = selecting.selection_from(region, authority, since, until, kind, neighbours, grade, framework)
+    if neighbours and sort:
+        raise common.UsageError("--sort reorders the rows: --neighbours keeps the authority, the median and its "
+                                "neighbours in their order")
     if plot is not None and plot.suffix.lower() not in PLOT_EXTENSIONS:
         raise common.BadParameter(f"{plot.name!r}: use a .png or .html file", param_hint="'--plot'")
     if output is not None and plot is not None and output.resolve() == plot.resolve():
@@ -139,6 +146,13 @@ def matrix(
             table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
             if neighbours:
                 table = neighbours_first(table, neighbours)
+            if sort or top:
+                from ofsted_nlp.views.matrix import top_rows
+
+                try:
+                    table = top_rows(table, sort, top)
+                except ValueError as exc:
+                    raise common.CommandError(f"--sort: {exc}") from None
             if plot is not None:
                 from ofsted_nlp.views import plots
 
@@ -199,6 +213,9 @@ def matrix_text(table) -> str:
             n = small.get(c)
             few = [n is not None and 0 < n.iloc[i] < SMALL for i in range(len(shown))]
             marked = marked or any(few)
+            if str(c).endswith("_per_100"):  # a rate, not a balance: no sign, no mark
+                shown[c] = ["" if v != v else f"{v:.2f}" for v in shown[c]]
+                continue
             shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if f else "")) for v, f in zip(shown[c], few)]
     shown = shown.drop(columns=[f"{t}_findings" for t in THEMES if f"{t}_findings" in shown.columns])
     # grade columns only where some row has a grade (letters and visits have none)

@@ -40,6 +40,11 @@ FrameworkOpt = Annotated[Optional[list[str]], typer.Option(
     help="Only documents of this inspection framework, finer than --kind: ucra, sif, ilacs_standard, ilacs_short, "
          "focused_visit, monitoring_visit, jtai, other (like for like: ILACS standard against ILACS standard). "
          "Repeatable.")]
+SortOpt = Annotated[Optional[str], typer.Option(
+    "--sort", metavar="COLUMN", show_default=False,
+    help="Sort the rows by this column, largest first (e.g. caseloads_per_100 with --value negative).")]
+TopOpt = Annotated[Optional[int], typer.Option(
+    "--top", metavar="N", min=1, show_default=False, help="Keep only the first N rows (after --sort).")]
 NeighboursOpt = Annotated[Optional[str], typer.Option(
     "--neighbours", metavar="NAME|CODE", show_default=False,
     help="Only this authority and its ten DfE statistical neighbours, the authority first.")]

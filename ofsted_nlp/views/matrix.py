@@ -108,6 +108,13 @@ def theme_matrix(findings: pd.DataFrame, value: str = "net", by: str = "authorit
     * ``"count"``: ``<theme>_positive`` and ``<theme>_negative`` counts.
     * ``"negative"``: the negative count per theme.
 
+    For ``count`` and ``negative``, counts from an 800-finding report and a
+    70-finding visit are not alike: ``findings`` gives every finding of the
+    row's documents (neutral and unthemed included) and each count has a rate
+    beside it, per 100 of those findings (``<theme>_per_100``, or
+    ``<theme>_positive_per_100`` and ``<theme>_negative_per_100``; NaN where
+    the row has no finding). :func:`top_rows` sorts and cuts by any column.
+
     For ``net`` and ``negative``, a ``<theme>_findings`` column beside each
     theme gives the number of positive and negative findings the cell is
     built from; a cell from fewer than :data:`SMALL` (3) is too few to read
@@ -169,6 +176,13 @@ def theme_matrix(findings: pd.DataFrame, value: str = "net", by: str = "authorit
 
     pos, neg = _counts(f, rows, keys)
     out = rows.copy()
+    if value != "net":
+        out["findings"] = _findings_per_row(f, rows, keys)
+        per = out["findings"].to_numpy(dtype=float)
+
+        def rate(n: np.ndarray) -> np.ndarray:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(per > 0, np.round(100 * n / np.where(per > 0, per, 1), 2), np.nan)
     if value == "net":
         for j, t in enumerate(THEMES):
             out[t] = _net(pos[:, j], neg[:, j])
@@ -177,10 +191,13 @@ def theme_matrix(findings: pd.DataFrame, value: str = "net", by: str = "authorit
         for j, t in enumerate(THEMES):
             out[f"{t}_positive"] = pos[:, j]
             out[f"{t}_negative"] = neg[:, j]
+            out[f"{t}_positive_per_100"] = rate(pos[:, j])
+            out[f"{t}_negative_per_100"] = rate(neg[:, j])
     else:
         for j, t in enumerate(THEMES):
             out[t] = neg[:, j]
             out[f"{t}_findings"] = pos[:, j] + neg[:, j]
+            out[f"{t}_per_100"] = rate(neg[:, j])
     out["documents"] = out["documents"].astype(int)
     grades = _grades(documents_read if documents_read is not None else findings, rows, by)
     if grades is not None:
@@ -252,6 +269,44 @@ def _counts(f: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> tuple[np.nd
     return pos, neg
 
 
+def _findings_per_row(f: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Every finding (neutral and unthemed too) of each row's documents."""
+    row_key = pd.MultiIndex.from_frame(rows[keys]) if len(keys) > 1 else pd.Index(rows[keys[0]])
+    find_key = pd.MultiIndex.from_frame(f[keys]) if len(keys) > 1 else pd.Index(f[keys[0]])
+    at = row_key.get_indexer(find_key) if len(f) else np.array([], dtype=int)
+    return np.bincount(at[at >= 0], minlength=len(rows)).astype(int)
+
+
+def top_rows(matrix: pd.DataFrame, sort: str | None = None, top: int | None = None,
+             ascending: bool = False) -> pd.DataFrame:
+    """``matrix`` sorted by column ``sort`` (largest first unless ``ascending``; NaN last; ties keep their
+    order), then its first ``top`` rows: ``top_rows(theme_matrix(t, "negative"), "caseloads_per_100", 10)``
+    is the ten authorities with most negative findings on caseloads per 100 findings.
+
+    ``ValueError`` naming the columns where ``sort`` is not one, or ``top`` is below 1.
+    """
+    if top is not None and top < 1:
+        raise ValueError(f"top must be 1 or more, not {top}")
+    out = matrix
+    if sort is not None:
+        if sort not in matrix.columns:
+            raise ValueError(f"no column {sort!r} to sort by; use one of: {', '.join(map(str, matrix.columns))}")
+        key = pd.to_numeric(matrix[sort], errors="coerce")
+        if key.isna().all() and matrix[sort].notna().any():  # a text column: by its text
+            order = sorted(range(len(matrix)), key=lambda i: str(matrix[sort].iloc[i]).casefold(),
+                           reverse=not ascending)
+        else:
+            values = key.to_numpy(dtype=float)
+            order = sorted(range(len(matrix)), key=lambda i: (np.isnan(values[i]),
+                                                               values[i] if ascending else -values[i]))
+        out = matrix.iloc[order]
+    if top is not None:
+        out = out.iloc[:top]
+    out = out.reset_index(drop=True)
+    out.attrs = dict(matrix.attrs)
+    return out
+
+
 def findings_per_cell(matrix: pd.DataFrame) -> np.ndarray:
     """Positive plus negative findings behind each cell (rows x themes), from any value of matrix."""
     if all(f"{t}_findings" in matrix.columns for t in THEMES):
@@ -302,11 +357,18 @@ def with_neighbour_median(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
         if f"{t}_findings" in matrix.columns:
             counts = near[f"{t}_findings"].to_numpy(dtype=float)[has]
             median[f"{t}_findings"] = whole_count(np.median(counts)) if has.any() else 0
+    rates = [c for c in matrix.columns if str(c).endswith("_per_100")]
+    for c in rates:
+        values = near[c].to_numpy(dtype=float)
+        median[c] = float(np.median(values[~np.isnan(values)])) if (~np.isnan(values)).any() else float("nan")
+    if "findings" in matrix.columns:
+        median["findings"] = whole_count(np.median(near["findings"].to_numpy(dtype=float))) if others else 0
     out = pd.concat([matrix.iloc[first], pd.DataFrame([median], columns=matrix.columns), near],
                     ignore_index=True)
-    for t in THEMES:
-        out[t] = out[t].astype(float)
-    counted = ["documents"] + [f"{t}_findings" for t in THEMES if f"{t}_findings" in out.columns]
+    for c in [*THEMES, *rates]:
+        out[c] = out[c].astype(float)
+    counted = (["documents"] + (["findings"] if "findings" in out.columns else [])
+               + [f"{t}_findings" for t in THEMES if f"{t}_findings" in out.columns])
     for c in counted:  # whole numbers as ints; the median row's half, where there is one, as a float
         values = [whole_count(v) for v in out[c]]
         out[c] = pd.Series(values, dtype=int if all(isinstance(v, int) for v in values) else object)

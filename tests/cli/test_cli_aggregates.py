@@ -113,3 +113,49 @@ def test_tag_names_where_each_date_comes_from_and_warns_of_none(tmp_path, shippe
     # the dated visit now counts in --since and change
     since = run("change", folder, "--authority", "Hackney", "--since", "2019-01-01")
     assert since.exit_code == 0 and "only one document: focused visit 2019-02-06" in since.stdout
+
+
+def test_matrix_sort_and_top_give_the_most_criticised_per_100_findings(letters, tmp_path, shipped_model):
+    out = tmp_path / "worst.csv"
+    result = run("matrix", letters, "--value", "negative", "--sort", "caseloads_per_100", "--top", "2", "-o", out)
+    assert result.exit_code == 0, result.output
+    top = pd.read_csv(out, dtype={"old_la_code": str})
+    everyone = pd.read_csv(_matrix_csv(letters, tmp_path), dtype={"old_la_code": str})
+    rate = everyone["caseloads"] / everyone["findings"] * 100
+    assert top["caseloads_per_100"].tolist() == pytest.approx(sorted(rate, reverse=True)[:2], abs=0.005)
+    assert len(top) == 2 and top["findings"].tolist() == everyone.set_index("la_name").loc[top["la_name"],
+                                                                                           "findings"].tolist()
+    printed = run("matrix", letters, "--value", "negative", "--sort", "caseloads_per_100", "--top", "1")
+    assert printed.stdout.splitlines()[1].split()[2] == top["la_name"].iloc[0].split()[0]
+    bad = run("matrix", letters, "--sort", "caseloads_rate")
+    assert bad.exit_code == 2 and "no column 'caseloads_rate' to sort by" in bad.stderr
+    both = run("matrix", letters, "--sort", "caseloads", "--neighbours", "Hackney")
+    assert both.exit_code == 2 and "Traceback" not in both.output
+
+
+def _matrix_csv(letters, tmp_path):
+    out = tmp_path / "all.csv"
+    assert run("matrix", letters, "--value", "negative", "-o", out).exit_code == 0
+    return out
+
+
+def test_evidence_sort_and_top(letters, tmp_path, shipped_model):
+    out = tmp_path / "e.csv"
+    result = run("evidence", letters, "--theme", "caseloads", "--polarity", "negative", "--sort", "negative",
+                 "--top", "2", "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = pd.read_csv(out, dtype=str)
+    assert len(rows) == 2
+    tagged = pd.read_csv(_tagged(letters, tmp_path), dtype=str, keep_default_na=False)
+    import json
+
+    mine = tagged[tagged["themes"].str.contains("caseloads") & (tagged["polarity"] == "negative")]
+    best = sorted((json.loads(s)["negative"] for s in mine["scores"]), reverse=True)[:2]
+    got = [json.loads(mine.set_index("text").loc[t, "scores"])["negative"] for t in rows["text"]]
+    assert got == best
+
+
+def _tagged(letters, tmp_path):
+    out = tmp_path / "tagged.csv"
+    assert run("tag", letters, "-o", out).exit_code == 0
+    return out

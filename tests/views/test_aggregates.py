@@ -103,3 +103,52 @@ def test_select_by_framework(table):
     assert chosen.describe() == "ilacs short"
     with pytest.raises(ValueError, match="no framework"):
         select(t, framework="jtia")
+
+
+def test_counts_have_rates_per_100_findings_beside_them(table):
+    # Haringey: 12 supervision findings (8 positive, 4 negative) in 3 documents; Southwark 1 negative of 1
+    t = pd.concat([table, pd.DataFrame(_rows("s2", SOUTHWARK, "2020-01-01", ["neutral"] * 3, theme="caf"),
+                                       columns=COLUMNS)], ignore_index=True)
+    neg = theme_matrix(t, value="negative").set_index("la_name")
+    assert neg.loc["Haringey", "findings"] == 12 and neg.loc["Southwark", "findings"] == 4
+    assert neg.loc["Haringey", "supervision_per_100"] == pytest.approx(100 * 4 / 12, abs=0.005)
+    assert neg.loc["Southwark", "supervision_per_100"] == 25.0  # 1 negative of 4 findings, neutral ones too
+    count = theme_matrix(t, value="count").set_index("la_name")
+    assert count.loc["Haringey", "supervision_positive_per_100"] == pytest.approx(66.67)
+    assert count.loc["Haringey", "supervision_negative_per_100"] == pytest.approx(33.33)
+    by_doc = theme_matrix(t, value="negative", by="document").set_index("document")
+    assert by_doc.loc["g3", "supervision_per_100"] == 100.0 and by_doc.loc["g1", "supervision_per_100"] == 0.0
+    assert "supervision_per_100" not in theme_matrix(t).columns  # net values are rates already
+
+
+def test_top_rows_sorts_largest_first_and_cuts(table):
+    from ofsted_nlp.views.matrix import top_rows
+
+    neg = theme_matrix(table, value="negative")
+    ranked = top_rows(neg, "supervision_per_100", 3)
+    # Leeds 3 of 3 and Southwark 1 of 1 (100 per 100; a tie keeps the matrix's order), then Haringey 4 of 12
+    assert ranked["la_name"].tolist() == ["Leeds", "Southwark", "Haringey"]
+    assert top_rows(neg, "supervision_per_100", ascending=True)["la_name"].tolist()[0] in {"Hackney", "Camden"}
+    assert top_rows(neg, top=1)["la_name"].tolist() == [neg["la_name"].iloc[0]]
+    net = theme_matrix(pd.concat([table, pd.DataFrame(_rows("l2", LEEDS, "2020-01-01", ["negative"], theme="caf"),
+                                                      columns=COLUMNS)]))
+    assert top_rows(net, "supervision")["la_name"].tolist() == ["Camden", "Hackney", "Haringey", "Leeds",
+                                                                "Southwark"]  # +1, +1, +1/3, -1, -1
+    assert top_rows(net, "caf", ascending=True)["la_name"].tolist()[0] == "Leeds"  # the only value; NaN last
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        top_rows(neg, "nope")
+
+
+def test_evidence_sorted_by_a_score(table):
+    from ofsted_nlp.views.evidence import evidence
+    from ofsted_nlp.schema import SCORE_KEYS
+
+    t = table.copy()
+    k = SCORE_KEYS.index("negative")
+    t["scores"] = [tuple(round(0.01 * i if j == k else 0.0, 2) for j in range(len(SCORE_KEYS)))
+                   for i in range(len(t))]
+    top = evidence(t, theme="supervision", polarity="all", sort="negative", top=3)
+    assert top["text"].tolist() == ["l1 sentence 2.", "l1 sentence 1.", "l1 sentence 0."]  # the last rows score most
+    assert len(evidence(t, top=2)) == 2
+    with pytest.raises(ValueError, match="cannot sort"):
+        evidence(t, sort="caseload")
