@@ -159,3 +159,16 @@ def _tagged(letters, tmp_path):
     out = tmp_path / "tagged.csv"
     assert run("tag", letters, "-o", out).exit_code == 0
     return out
+
+
+def test_change_compare_steps_and_like(letters, tmp_path, shipped_model):
+    out = tmp_path / "steps.csv"
+    result = run("change", letters, "--authority", "Hackney", "--compare", "steps", "-o", out)
+    assert result.exit_code == 0, result.output
+    steps = pd.read_csv(out, dtype=str)
+    assert set(steps["step"]) == {"1"} and set(steps["earliest_document"]) == {HACKNEY_2011}
+    like = run("change", letters, "--authority", "Hackney", "--compare", "like")
+    assert like.exit_code == 0
+    assert ("Hackney (204, 2 documents, step 1): no two documents of one framework; the latest: focused visit "
+            "2019-03-04") in like.stdout
+    assert run("change", letters, "--compare", "pairs").exit_code == 2

@@ -152,3 +152,27 @@ def test_evidence_sorted_by_a_score(table):
     assert len(evidence(t, top=2)) == 2
     with pytest.raises(ValueError, match="cannot sort"):
         evidence(t, sort="caseload")
+
+
+def test_change_steps_through_every_inspection_or_like_for_like(table):
+    from ofsted_nlp.views.timeline import CHANGE_COLUMNS, change_table
+
+    frameworks = {"g1": "ilacs_standard", "g2": "focused_visit", "g3": "ilacs_standard"}
+    t = table.assign(framework=[frameworks.get(d, "ilacs_short") for d in table["document"]])
+    haringey = t[t["la_name"] == "Haringey"]
+    ends = change_table(haringey)
+    assert list(ends.columns) == CHANGE_COLUMNS and len(ends) == 6  # as before: earliest against latest
+    assert set(zip(ends["earliest_document"], ends["latest_document"])) == {("g1", "g3")}
+    steps = change_table(haringey, compare="steps").set_index(["step", "theme"])
+    assert list(steps.reset_index().columns[:7]) == ["step", "theme", "new_la_code", "old_la_code", "la_name",
+                                                     "region_name", "documents"]
+    assert steps.loc[(1, "supervision"), ["earliest_document", "latest_document"]].tolist() == ["g1", "g2"]
+    assert steps.loc[(2, "supervision"), ["earliest_document", "latest_document"]].tolist() == ["g2", "g3"]
+    assert steps.loc[(1, "supervision"), "change"] == 0.0 and steps.loc[(2, "supervision"), "change"] == -2.0
+    like = change_table(haringey, compare="like")
+    assert set(zip(like["step"], like["earliest_document"], like["latest_document"])) == {(1, "g1", "g3")}
+    assert like["compared"].iloc[0].startswith("ILACS inspection 2018-01-01 (4 findings) -> ILACS inspection")
+    alone = change_table(t[t["la_name"] == "Hackney"], compare="steps")
+    assert alone["compared"].iloc[0].startswith("only one document") and alone["change"].isna().all()
+    with pytest.raises(ValueError, match="compare must be one of"):
+        change_table(t, compare="pairs")
