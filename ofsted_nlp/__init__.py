@@ -50,6 +50,7 @@ __all__ = [
     "ModelError",
     "findings_table",
     "FindingRow",
+    "Scores",
     "tag_paths",
     "read_paths",
     "DocumentResult",
@@ -98,6 +99,7 @@ _WHERE = {
     "ModelError": "errors",
     "findings_table": "batch.rows",
     "FindingRow": "batch.rows",
+    "Scores": "batch.rows",
     "tag_paths": "batch.pipeline",
     "read_paths": "batch.pipeline",
     "DocumentResult": "batch.pipeline",
@@ -129,7 +131,7 @@ _WHERE = {
 if TYPE_CHECKING:  # pragma: no cover
     from ofsted_nlp.authorities.lookup import Authority, find_authority, statistical_neighbours
     from ofsted_nlp.batch.pipeline import DocumentResult, read_paths, tag_paths
-    from ofsted_nlp.batch.rows import FindingRow, findings_table
+    from ofsted_nlp.batch.rows import FindingRow, Scores, findings_table
     from ofsted_nlp.batch.writers import open_writer
     from ofsted_nlp.errors import ModelError, OfstedReadError, printable
     from ofsted_nlp.reading.extraction import Limits, get_limits, set_limits

@@ -7,6 +7,7 @@ between processes, and read by name everywhere.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from typing import TYPE_CHECKING, NamedTuple, Sequence
 
 import numpy as np
@@ -20,6 +21,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from ofsted_nlp.tagging.tags import Tagger
 
 
+class Scores(namedtuple("Scores", SCORE_KEYS)):  # type: ignore[misc]  # fields from the schema
+    """A finding's scores by name (``scores.caseloads``, ``scores.negative``): each theme's probability, then
+    each polarity class's, in :data:`~ofsted_nlp.schema.SCORE_KEYS` order; a tuple, so read by place too."""
+
+    __slots__ = ()
+
+
 class FindingRow(NamedTuple):
     """One tagged finding: the document's metadata, where the finding stands, and the model's reading."""
 
@@ -29,6 +37,7 @@ class FindingRow(NamedTuple):
     new_la_code: str | None
     region_name: str | None
     date: str | None  # ISO date
+    date_source: str | None  # where the date comes from: "text", "pdf_metadata", "inspection_end"; None if undated
     kind: str  # schema.KINDS
     framework: str  # schema.FRAMEWORKS
     inspection_end: str | None  # ISO date, where the document prints the inspection's dates
@@ -46,7 +55,7 @@ class FindingRow(NamedTuple):
     text: str
     themes: tuple[str, ...]  # the themes over their thresholds
     polarity: str
-    scores: tuple[float, ...]  # each theme's and each polarity class's probability, in SCORE_KEYS order
+    scores: tuple[float, ...]  # a Scores: each theme's and polarity class's probability, by name (SCORE_KEYS)
 
 
 FINDING_COLUMNS: list[str] = list(FindingRow._fields)
@@ -58,7 +67,7 @@ def finding_rows(letters: Sequence[Letter], model: Tagger) -> list[FindingRow]:
     """One :class:`FindingRow` per finding of each letter, in letter then document order, tagged by ``model``.
 
     Values are plain Python (str, int, bool, None); ``scores`` are rounded to 3
-    places. Polarity is the model's with the letter's layout passed to it
+    places, as a :class:`Scores` (by name: ``row.scores.caseloads``). Polarity is the model's with the letter's layout passed to it
     (:meth:`OfstedModel.tag`'s ``judgements`` and ``recommendations``), so a
     finding gets the same polarity here as from ``model.predict`` given them.
     """
@@ -72,10 +81,10 @@ def finding_rows(letters: Sequence[Letter], model: Tagger) -> list[FindingRow]:
     tags = model.tag([f.text for _, f in found], judgements=[f.judgement for _, f in found],
                      recommendations=[f.recommendation for _, f in found])
     scores = np.round(np.hstack([tags.theme_proba, tags.polarity_proba]), 3).tolist()
-    make = FindingRow._make
+    make, named = FindingRow._make, Scores._make
     return [
         make(head + (f.section, f.judgement, f.area, f.area_grade, f.recommendation, f.index, f.text, themes, pol,
-                     tuple(values)))
+                     named(values)))
         for (head, f), themes, pol, values in zip(found, tags.themes, tags.polarity, scores)
     ]
 

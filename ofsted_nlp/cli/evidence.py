@@ -40,6 +40,12 @@ def evidence(
     until: selecting.UntilOpt = None,
     kind: selecting.KindOpt = None,
     grade: selecting.GradeOpt = None,
+    sort: Annotated[Optional[str], typer.Option(
+        "--sort", metavar="SCORE", show_default=False,
+        help="Order the sentences by the model's score for this theme or polarity, highest first (e.g. negative).")]
+    = None,
+    top: selecting.TopOpt = None,
+    framework: selecting.FrameworkOpt = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write the sentences to FILE.csv or FILE.xlsx [default: print them].")] = None,
@@ -54,17 +60,21 @@ def evidence(
     """
     from ofsted_nlp.schema import THEMES
 
+    from ofsted_nlp.schema import SCORE_KEYS
+
     if theme is not None and theme not in THEMES:
         raise common.BadParameter(f"no theme {theme!r}; use one of: {THEME_HELP}", param_hint="'--theme'")
+    if sort is not None and sort not in SCORE_KEYS:
+        raise common.BadParameter(f"no score {sort!r}; use one of: {', '.join(SCORE_KEYS)}", param_hint="'--sort'")
     selection, jobs = selecting.checked(output, selecting.TABLE_SUFFIXES, ".csv or .xlsx",
-                                      (region, authority, since, until, kind, None, grade), jobs)
+                                      (region, authority, since, until, kind, None, grade, framework), jobs)
     with common.command_errors():
         findings, _, batch = selecting.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)
         from ofsted_nlp.views.evidence import evidence as sentences_behind
 
         rows = sentences_behind(findings, theme=theme, polarity=None if polarity is None else polarity.value,
-                                document=document, year=year)
+                                document=document, year=year, sort=sort, top=top)
         selecting.write_table(rows, output, lambda: evidence_text(rows, findings_read=len(findings)), "evidence")
     raise typer.Exit(batch.exit_code)
 
@@ -76,6 +86,8 @@ def evidence_text(rows, findings_read: int) -> str:
     lines = [f"{len(rows)} finding{'s' if len(rows) != 1 else ''} (of {findings_read} read)"]
     for r in rows.itertuples():
         lines.append("")
-        lines.append(f"{document_label(r.la_name, r.date, r.kind)} · {r.document} · {r.section or '-'}")
+        code = f" ({r.old_la_code}, {r.new_la_code})" if r.old_la_code else ""
+        label = document_label(r.la_name, r.date, r.kind).replace(" · ", f"{code} · ", 1)
+        lines.append(f"{label} · {r.document} · {r.section or '-'}")
         lines.append(f"  [{r.polarity}; {r.themes.replace(';', ', ') or 'no theme'}] {' '.join(str(r.text).split())}")
     return "\n".join(lines) + "\n"

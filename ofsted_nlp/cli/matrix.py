@@ -49,11 +49,16 @@ def matrix(
     until: selecting.UntilOpt = None,
     kind: selecting.KindOpt = None,
     grade: selecting.GradeOpt = None,
+    framework: selecting.FrameworkOpt = None,
     neighbours: selecting.NeighboursOpt = None,
+    sort: selecting.SortOpt = None,
+    top: selecting.TopOpt = None,
     format: Annotated[Optional[Format], typer.Option(
         "--format", "-f", case_sensitive=False, show_default=False,
         help="csv or xlsx [default: from --output's extension]; ees: the DfE explore education statistics tidy "
-             "CSV (per year, authority, region and England, by theme) with FILE.meta.csv beside it.")] = None,
+             "CSV (per year, authority, region and England, by theme) with FILE.meta.csv beside it; England's "
+             "rows total every document read in the selection's dates and kinds, whatever its region or "
+             "authorities.")] = None,
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", dir_okay=False, show_default=False,
         help="Write the matrix to FILE.csv or FILE.xlsx [default: print it].")] = None,
@@ -74,7 +79,9 @@ def matrix(
     Rows are keyed by new_la_code, old_la_code, la_name and region_name, with
     the number of documents read; documents whose authority was not found go
     under "unknown" with empty codes. Neutral findings do not count. Beside
-    each theme, <theme>_findings counts the findings behind the cell. With
+    each theme, <theme>_findings counts the findings behind the cell; counts
+    (--value count, negative) have a rate beside them, per 100 of the row's
+    findings (<theme>_per_100), as documents differ in size. With
     --neighbours the authority comes first, then a "statistical neighbours
     (median)" row, then its neighbours. Exit codes as for tag.
     """
@@ -90,7 +97,10 @@ def matrix(
     elif format is not None and output is not None and output.suffix.lower() != f".{format.value}":
         raise common.BadParameter(f"--format {format.value} does not match the extension of {output.name!r}",
                                    param_hint="'--format'")
-    selection = selecting.selection_from(region, authority, since, until, kind, neighbours, grade)
+    selection = selecting.selection_from(region, authority, since, until, kind, neighbours, grade, framework)
+    if neighbours and sort:
+        raise common.UsageError("--sort reorders the rows: --neighbours keeps the authority, the median and its "
+                                "neighbours in their order")
     if plot is not None and plot.suffix.lower() not in PLOT_EXTENSIONS:
         raise common.BadParameter(f"{plot.name!r}: use a .png or .html file", param_hint="'--plot'")
     if output is not None and plot is not None and output.resolve() == plot.resolve():
@@ -130,11 +140,19 @@ def matrix(
             findings = read_all.iloc[[r[0] for r in rows]].reset_index(drop=True)
             findings["themes"] = [r[1] for r in rows]
             findings["polarity"] = [r[2] for r in rows]
+            everything = findings
             documents = selecting.select_documents(read_all, selection)
             findings = findings[findings["document"].isin(set(documents["document"]))]
             table = theme_matrix(findings, value=value.value, by=by.value, documents_read=documents)
             if neighbours:
                 table = neighbours_first(table, neighbours)
+            if sort or top:
+                from ofsted_nlp.views.matrix import top_rows
+
+                try:
+                    table = top_rows(table, sort, top)
+                except ValueError as exc:
+                    raise common.CommandError(f"--sort: {exc}") from None
             if plot is not None:
                 from ofsted_nlp.views import plots
 
@@ -142,13 +160,19 @@ def matrix(
                 draw(table, where[plot], title=selection.describe(len(documents)), highlight=neighbours)
             if output is not None and format is Format.ees:
                 from ofsted_nlp.views.ees import ees_tables, meta_path
+                from ofsted_nlp.views.selection import counted
 
-                data, meta = ees_tables(findings, documents)
+                national = None
+                whole = selecting.national_selection(selection)
+                if whole is not None:  # England's rows from all England read, in the same years and kinds
+                    england = selecting.select_documents(read_all, whole)
+                    national = (everything[everything["document"].isin(set(england["document"]))], england)
+                data, meta = ees_tables(findings, documents, national=national)
                 data.to_csv(where[output], index=False, lineterminator="\n", encoding="utf-8")
                 meta.to_csv(where[meta_path(output)], index=False, lineterminator="\n", encoding="utf-8")
                 if data.attrs.get("left_out"):
-                    common.warn_line(f"{data.attrs['left_out']} documents with no authority or date are not in "
-                                      f"{output.name}")
+                    common.warn_line(f"{counted(data.attrs['left_out'], 'document')} with no authority or date "
+                                      f"{'is' if data.attrs['left_out'] == 1 else 'are'} not in {output.name}")
             elif output is not None:
                 if output.suffix.lower() == ".csv":
                     table.to_csv(where[output], index=False, lineterminator="\n")
@@ -159,7 +183,10 @@ def matrix(
         if common.stderr_is_tty():
             written = [str(p) for p in (output, plot) if p is not None]
             if written:
-                common.say(f"{len(table)} rows from {len(batch.documents)} documents written to {', '.join(written)}")
+                from ofsted_nlp.views.selection import counted
+
+                common.say(f"{counted(len(table), 'row')} from {counted(len(batch.documents), 'document')} written "
+                           f"to {', '.join(written)}")
     raise typer.Exit(batch.exit_code)
 
 
@@ -186,10 +213,14 @@ def matrix_text(table) -> str:
             n = small.get(c)
             few = [n is not None and 0 < n.iloc[i] < SMALL for i in range(len(shown))]
             marked = marked or any(few)
+            if str(c).endswith("_per_100"):  # a rate, not a balance: no sign, no mark
+                shown[c] = ["" if v != v else f"{v:.2f}" for v in shown[c]]
+                continue
             shown[c] = [("" if v != v else f"{v:+.2f}" + ("*" if f else "")) for v, f in zip(shown[c], few)]
     shown = shown.drop(columns=[f"{t}_findings" for t in THEMES if f"{t}_findings" in shown.columns])
     # grade columns only where some row has a grade (letters and visits have none)
-    blank = [c for c in shown.columns if shown[c].dtype.kind not in "fiub" and all(v in ("", None) for v in shown[c])]
+    blank = [c for c in shown.columns if c not in THEMES and shown[c].dtype.kind not in "fiub"
+             and all(v in ("", None) for v in shown[c])]  # the six themes always stand, empty or not
     shown = shown.drop(columns=blank)
     if "label" in shown.columns:  # "Hackney · 2019-03-04 · focused visit" says what the key columns say
         shown = shown.drop(columns=[c for c in ("date", "kind", "year", "new_la_code", "old_la_code", "la_name",

@@ -20,6 +20,7 @@ def report(
     until: selecting.UntilOpt = None,
     kind: selecting.KindOpt = None,
     grade: selecting.GradeOpt = None,
+    framework: selecting.FrameworkOpt = None,
     neighbours: selecting.NeighboursOpt = None,
     model: common.ModelOpt = None,
     jobs: common.JobsOpt = 1,
@@ -31,7 +32,7 @@ def report(
     the authority comes first and is highlighted.
     """
     selection, jobs = selecting.checked(output, (".html", ".htm"), ".html",
-                                      (region, authority, since, until, kind, neighbours, grade), jobs)
+                                      (region, authority, since, until, kind, neighbours, grade, framework), jobs)
     with common.command_errors():
         findings, documents, batch = selecting.read_findings(paths, model, jobs, selection, exclude=output,
                                                           trust_pickle=trust_pickle)
@@ -39,7 +40,7 @@ def report(
 
         try:
             html = build_report(findings, documents, card=load_card(model), selection=selection.describe(),
-                                highlight=neighbours)
+                                highlight=neighbours, neighbours_of=neighbours)
         except CardError as exc:
             from ofsted_nlp.errors import printable
             from ofsted_nlp.tagging.model import DEFAULT_MODEL, card_path
@@ -51,5 +52,7 @@ def report(
         except OSError as exc:
             raise common.CommandError(f"{output}: cannot be written ({exc.strerror or exc}); nothing written") from None
         if common.stderr_is_tty():
-            common.say(f"report on {len(documents)} documents written to {output}")
+            from ofsted_nlp.views.selection import counted
+
+            common.say(f"report on {counted(len(documents), 'document')} written to {output}")
     raise typer.Exit(batch.exit_code)

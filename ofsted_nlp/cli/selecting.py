@@ -29,11 +29,22 @@ UntilOpt = Annotated[Optional[str], typer.Option(
     "--until", metavar="YYYY-MM-DD", show_default=False, help="Only documents dated on or before this day.")]
 KindOpt = Annotated[Optional[list[str]], typer.Option(
     "--kind", metavar="KIND", show_default=False,
-    help="Only documents of this kind: ucra, focused_visit, monitoring_visit, sif, ilacs, other. Repeatable.")]
+    help="Only documents of this kind: ucra, focused_visit, monitoring_visit, sif, ilacs, other (finer: "
+         "--framework). Repeatable.")]
 GradeOpt = Annotated[Optional[list[str]], typer.Option(
     "--grade", metavar="GRADE", show_default=False,
     help="Only inspection reports graded this for overall effectiveness: outstanding, good, requires_improvement, "
          "inadequate. Repeatable.")]
+FrameworkOpt = Annotated[Optional[list[str]], typer.Option(
+    "--framework", metavar="FRAMEWORK", show_default=False,
+    help="Only documents of this inspection framework, finer than --kind: ucra, sif, ilacs_standard, ilacs_short, "
+         "focused_visit, monitoring_visit, jtai, other (like for like: ILACS standard against ILACS standard). "
+         "Repeatable.")]
+SortOpt = Annotated[Optional[str], typer.Option(
+    "--sort", metavar="COLUMN", show_default=False,
+    help="Sort the rows by this column, largest first (e.g. caseloads_per_100 with --value negative).")]
+TopOpt = Annotated[Optional[int], typer.Option(
+    "--top", metavar="N", min=1, show_default=False, help="Keep only the first N rows (after --sort).")]
 NeighboursOpt = Annotated[Optional[str], typer.Option(
     "--neighbours", metavar="NAME|CODE", show_default=False,
     help="Only this authority and its ten DfE statistical neighbours, the authority first.")]
@@ -50,15 +61,24 @@ def _day(value: str | None, option: str) -> datetime.date | None:
 
 def selection_from(region: str | None = None, authority: list[str] | None = None, since: str | None = None,
                    until: str | None = None, kind: list[str] | None = None, neighbours: str | None = None,
-                   grade: list[str] | None = None):
-    """A checked ``Selection``; a bad region, authority, kind or date is a usage error naming the option."""
-    from ofsted_nlp.views.selection import Selection, resolve_authority, resolve_grade, resolve_kind, resolve_region
+                   grade: list[str] | None = None, framework: list[str] | None = None):
+    """A checked ``Selection``; a bad region, authority, kind, framework or date is a usage error naming the
+    option."""
+    from ofsted_nlp.views.selection import (
+        Selection,
+        resolve_authority,
+        resolve_framework,
+        resolve_grade,
+        resolve_kind,
+        resolve_region,
+    )
 
     checks = [("--region", resolve_region, [region] if region else []),
               ("--authority", resolve_authority, authority or []),
               ("--kind", resolve_kind, kind or []),
               ("--neighbours", resolve_authority, [neighbours] if neighbours else []),
-              ("--grade", resolve_grade, grade or [])]
+              ("--grade", resolve_grade, grade or []),
+              ("--framework", resolve_framework, framework or [])]
     for option, resolve, values in checks:
         for v in values:
             try:
@@ -69,7 +89,18 @@ def selection_from(region: str | None = None, authority: list[str] | None = None
     if lo and hi and lo > hi:
         raise common.BadParameter(f"--since {lo} is after --until {hi}", param_hint="'--since'")
     return Selection(region=region, authorities=tuple(authority or ()), since=lo, until=hi,
-                     kinds=tuple(kind or ()), neighbours_of=neighbours, grades=tuple(grade or ()))
+                     kinds=tuple(kind or ()), neighbours_of=neighbours, grades=tuple(grade or ()),
+                     frameworks=tuple(framework or ()))
+
+
+def national_selection(selection):
+    """``selection`` without its places (region, authorities, neighbours): what England's rows total; None
+    where the selection names no place (England is then the documents selected)."""
+    import dataclasses
+
+    if not (selection.region or selection.authorities or selection.neighbours_of):
+        return None
+    return dataclasses.replace(selection, region=None, authorities=(), neighbours_of=None)
 
 
 def documents_frame(batch):
@@ -153,8 +184,10 @@ def select_documents(documents, selection):
         present = {str(c) for c in kept["old_la_code"]}
         absent = [a.la_name for a in group[1:] if a.old_la_code not in present]
         if absent:
-            common.warn_line(f"{len(group) - 1 - len(absent)} of {group[0].la_name}'s {len(group) - 1} statistical "
-                              f"neighbours have documents among those read; none for {', '.join(absent)}")
+            have = len(group) - 1 - len(absent)
+            common.warn_line(f"{have} of {group[0].la_name}'s {len(group) - 1} statistical neighbours "
+                              f"{'has' if have == 1 else 'have'} documents among those read; none for "
+                              f"{', '.join(absent)}")
     return kept.reset_index(drop=True)
 
 

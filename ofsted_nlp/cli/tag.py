@@ -37,6 +37,7 @@ def tag(
     until: selecting.UntilOpt = None,
     kind: selecting.KindOpt = None,
     grade: selecting.GradeOpt = None,
+    framework: selecting.FrameworkOpt = None,
     neighbours: selecting.NeighboursOpt = None,
     model: common.ModelOpt = None,
     jobs: common.JobsOpt = 1,
@@ -56,7 +57,7 @@ def tag(
     if some could not be, 2 on a usage error or when nothing could be read.
     """
     fmt = resolve_format(format, output)
-    selection = selecting.selection_from(region, authority, since, until, kind, neighbours, grade)
+    selection = selecting.selection_from(region, authority, since, until, kind, neighbours, grade, framework)
     jobs = common.check_jobs(jobs)
     limits = common.limits(max_pages, max_chars, max_file_mb, max_inflated_mb)
     if output is not None:
@@ -87,7 +88,10 @@ def tag(
                     raise
                 writer.close()
             if common.stderr_is_tty():
-                common.say(f"{batch.findings} findings from {len(batch.documents)} documents written to {output}")
+                from ofsted_nlp.views.selection import counted
+
+                common.say(f"{counted(batch.findings, 'finding')} from {counted(len(batch.documents), 'document')} "
+                           f"written to {output}")
     raise typer.Exit(batch.exit_code)
 
 

@@ -31,6 +31,14 @@ class DateCorrectedWarning(UserWarning):
     """A letter's date line falls before its own visit and was corrected from the visit dates."""
 
 
+class DateNotFoundWarning(UserWarning):
+    """A document gives no date: none printed, no PDF creation date, no inspection dates."""
+
+
+# Where a document's date comes from, best first (Letter.date_source, the tag table's date_source column).
+DATE_SOURCES = ("text", "pdf_metadata", "inspection_end")
+
+
 @dataclass(frozen=True)
 class Finding:
     """One sentence that judges practice, with where it stands in the document.
@@ -73,7 +81,7 @@ class Letter:
     document: str
     kind: str
     date: dt.date | None
-    date_source: str | None  # "text", or "pdf_metadata" where the text gives no date
+    date_source: str | None  # DATE_SOURCES: "text", else "pdf_metadata", else "inspection_end"; None if undated
     visit_dates: tuple[dt.date, dt.date] | None
     la_name: str | None
     old_la_code: str | None
@@ -103,6 +111,7 @@ class Letter:
             "new_la_code": self.new_la_code,
             "region_name": self.region_name,
             "date": self.date.isoformat() if self.date else None,
+            "date_source": self.date_source if self.date else None,
             "kind": self.kind,
             "framework": self.framework,
             "inspection_end": self.inspection_end.isoformat() if self.inspection_end else None,
@@ -157,13 +166,18 @@ def read_letter(path: str | Path, limits: Limits | None = None) -> Letter:
     date_source = "text" if date else None
     if date is None and extracted.created is not None:
         date, date_source = extracted.created, "pdf_metadata"
-    visit_dates = metadata.find_visit_dates(head_text + " " + " ".join(head_lines))
+    visit_dates = metadata.find_visit_dates(head_text + " " + " ".join(head_lines), date)
     if date is not None and date_source == "text" and visit_dates is not None and date < visit_dates[0]:
         fixed = metadata.correct_date(date, visit_dates)
         warnings.warn(f"{p}: the date line says {date.isoformat()}, before the visit of "
                       f"{visit_dates[0].isoformat()}; read as {fixed.isoformat()}", DateCorrectedWarning,
                       stacklevel=2)
         date = fixed
+    if date is None and visit_dates is not None:  # no printed date, no PDF date: the inspection's last day
+        date, date_source = visit_dates[1], "inspection_end"
+    if date is None:
+        warnings.warn(f"{p}: no date found (none printed, no PDF creation date, no inspection dates); "
+                      "left empty, so --since, --until and change leave it out", DateNotFoundWarning, stacklevel=2)
     authority = _authority(blocks, start, title, date)
     if authority is None:
         warnings.warn(f"{p}: authority not found; its codes are left empty", AuthorityNotFoundWarning, stacklevel=2)

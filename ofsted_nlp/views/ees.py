@@ -7,7 +7,11 @@ A data file and its ``.meta.csv``, as EES takes them: observational units first
 (``documents``, ``findings``, ``positive_findings``, ``negative_findings``,
 ``net_balance``). One row per calendar year of the documents' dates, place and
 theme: each local authority, each region and England, so that the totals are
-in the file. ``theme`` has a ``Total`` (every positive or negative finding,
+in the file. The National and Regional rows total the documents read (the
+metadata's label says so), not every inspection Ofsted made; where the
+documents are a part of England (a region, some authorities), the National
+rows come from the whole of what was read (``national``), never from the part.
+``theme`` has a ``Total`` (every positive or negative finding,
 whatever its themes). Where there are no positive or negative findings the
 net balance is ``z`` (not applicable), as the GSS symbols say.
 
@@ -49,7 +53,9 @@ THEME_LABELS = {t: t.replace("_", " ").capitalize() if t != "caf" else "CAF" for
 META = [
     {"col_name": "theme", "col_type": "Filter", "label": "Theme",
      "filter_hint": "Codebook theme of the findings; Total is every positive or negative finding"},
-    {"col_name": "documents", "col_type": "Indicator", "label": "Documents read", "indicator_dp": "0"},
+    {"col_name": "documents", "col_type": "Indicator",
+     "label": "Documents read (National and Regional rows total the documents read, not every inspection)",
+     "indicator_dp": "0"},
     {"col_name": "findings", "col_type": "Indicator", "label": "Positive or negative findings",
      "indicator_dp": "0"},
     {"col_name": "positive_findings", "col_type": "Indicator", "label": "Positive findings", "indicator_dp": "0"},
@@ -59,16 +65,35 @@ META = [
 ]
 
 
-def ees_tables(findings: pd.DataFrame, documents_read: pd.DataFrame | None = None
+def ees_tables(findings: pd.DataFrame, documents_read: pd.DataFrame | None = None,
+               national: tuple[pd.DataFrame, pd.DataFrame | None] | None = None
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(data, meta): the findings counted per calendar year, place (LA, region, England) and theme.
 
-    Documents whose authority or date is unknown cannot be placed and are
-    left out; their number is in ``data.attrs["left_out"]``. Every value is
-    text, as written.
+    ``national`` is (findings, documents read) of all England in the same
+    years and kinds, for when ``findings`` covers only part of it (a region,
+    some authorities, an authority's neighbours): the National rows are then
+    its totals, not the part's, and come for the years the part has. By
+    default they total ``findings``. Documents whose authority or date is
+    unknown cannot be placed and are left out; their number is in
+    ``data.attrs["left_out"]``. Every value is text, as written.
     """
-    from ofsted_nlp.authorities.lookup import authority_by_code
+    counts, left_out = _year_counts(findings, documents_read)
+    places, unplaced = _places(counts, national is None)
+    left_out += unplaced
+    if national is not None:
+        years = {year for year, _ in counts}
+        whole, _ = _places({k: v for k, v in _year_counts(*national)[0].items() if k[0] in years}, True)
+        places.update({k: v for k, v in whole.items() if k[1] == "National"})
+    data = _data_rows(places)
+    data.attrs["left_out"] = left_out
+    meta = pd.DataFrame([{c: m.get(c, "") for c in META_COLUMNS} for m in META], columns=META_COLUMNS, dtype=object)
+    return data, meta
 
+
+def _year_counts(findings: pd.DataFrame, documents_read: pd.DataFrame | None
+                 ) -> tuple[dict[tuple[str, str], dict[str, list[int]]], int]:
+    """({(year, DfE number): {theme: [documents, positive, negative]}}, documents that cannot be placed)."""
     f = authority_columns(findings)
     docs = f.drop_duplicates("document")[["document", "date", "la_name", "old_la_code"]]
     if documents_read is not None:
@@ -94,8 +119,17 @@ def ees_tables(findings: pd.DataFrame, documents_read: pd.DataFrame | None = Non
         for t in themes_of(ts):
             if t in cell:
                 cell[t][k] += 1
+    return counts, left_out
+
+
+def _places(counts: dict[tuple[str, str], dict[str, list[int]]], national: bool
+            ) -> tuple[dict[tuple[str, str, tuple], dict[str, np.ndarray]], int]:
+    """The counts summed per (year, level, place): each authority, its region and (if ``national``)
+    England; and the documents of codes the authority table lacks."""
+    from ofsted_nlp.authorities.lookup import authority_by_code
 
     places: dict[tuple[str, str, tuple], dict[str, np.ndarray]] = {}
+    left_out = 0
     for (year, code), counted in counts.items():
         a = authority_by_code(code)
         if a is None:
@@ -103,11 +137,15 @@ def ees_tables(findings: pd.DataFrame, documents_read: pd.DataFrame | None = Non
             continue
         keys = [("National", ()), ("Regional", (a.region_code, a.region_name)),
                 ("Local authority", (a.region_code, a.region_name, a.old_la_code, a.new_la_code, a.la_name))]
-        for level, where in keys:
+        for level, where in keys[0 if national else 1:]:
             target = places.setdefault((year, level, where), {t: np.zeros(3, dtype=int) for t in counted})
             for t, v in counted.items():
                 target[t] += np.asarray(v)
+    return places, left_out
 
+
+def _data_rows(places: dict[tuple[str, str, tuple], dict[str, np.ndarray]]) -> pd.DataFrame:
+    """The data file's rows, by year, level (National, Regional, Local authority) and place, then theme."""
     rows = []
     order = {"National": 0, "Regional": 1, "Local authority": 2}
     for (year, level, where), summed in sorted(places.items(), key=lambda kv: (kv[0][0], order[kv[0][1]], kv[0][2])):
@@ -123,10 +161,7 @@ def ees_tables(findings: pd.DataFrame, documents_read: pd.DataFrame | None = Non
                 "positive_findings": str(pos), "negative_findings": str(neg),
                 "net_balance": f"{(pos - neg) / total:.2f}" if total else NOT_APPLICABLE,
             })
-    data = pd.DataFrame(rows, columns=DATA_COLUMNS, dtype=object)
-    data.attrs["left_out"] = left_out
-    meta = pd.DataFrame([{c: m.get(c, "") for c in META_COLUMNS} for m in META], columns=META_COLUMNS, dtype=object)
-    return data, meta
+    return pd.DataFrame(rows, columns=DATA_COLUMNS, dtype=object)
 
 
 def check_ees(data: pd.DataFrame, meta: pd.DataFrame) -> list[str]:

@@ -22,13 +22,35 @@ def kwic(texts: Iterable[str], term: str, width: int = 40, ignore_case: bool = T
     return out
 
 
-EVIDENCE_COLUMNS = ["document", "la_name", "date", "kind", "section", "judgement", "index", "polarity", "themes",
+EVIDENCE_COLUMNS = ["document", "la_name", "old_la_code", "new_la_code", "date", "kind", "section", "judgement", "index", "polarity", "themes",
                     "text"]
 CELL_POLARITIES = ("positive", "negative")  # the findings a matrix cell counts
 
 
+def score_of(value, key: str) -> float:
+    """A finding's score ``key`` (one of ``schema.SCORE_KEYS``) from its ``scores``: a :class:`Scores` or
+    tuple in SCORE_KEYS order, a dict by name, or JSON text (CSV read back); NaN where it has none."""
+    import json
+
+    from ofsted_nlp.schema import SCORE_KEYS
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return float("nan")
+    if isinstance(value, dict):
+        got = value.get(key)
+    elif isinstance(value, (list, tuple)) and len(value) == len(SCORE_KEYS):
+        got = value[SCORE_KEYS.index(key)]
+    else:
+        got = None
+    return float(got) if isinstance(got, (int, float)) else float("nan")
+
+
 def evidence(findings, authority: str | None = None, theme: str | None = None, polarity: str | None = None,
-             document: str | None = None, year: str | int | None = None):
+             document: str | None = None, year: str | int | None = None, sort: str | None = None,
+             top: int | None = None):
     """The sentences behind a matrix cell, as a DataFrame (:data:`EVIDENCE_COLUMNS`).
 
     ``findings`` is a findings table (``findings_table`` or ``ofsted-nlp tag``
@@ -37,7 +59,9 @@ def evidence(findings, authority: str | None = None, theme: str | None = None, p
     ``polarity``: by default the positive and negative findings, the ones a
     cell's net and ``<theme>_findings`` count; ``"positive"``,
     ``"negative"`` or ``"neutral"`` for one; ``"all"`` for every finding.
-    Rows are ordered by authority, date, document and position in the document (``index``).
+    Rows are ordered by authority, date, document and position in the document (``index``);
+    with ``sort`` (a score's name, ``schema.SCORE_KEYS``: a theme or a polarity), by the model's score
+    for it, highest first (ties in that order). ``top`` keeps the first ``top`` rows.
 
     >>> evidence(table, authority="Hackney", theme="timeliness", polarity="negative")   # doctest: +SKIP
     """
@@ -47,8 +71,16 @@ def evidence(findings, authority: str | None = None, theme: str | None = None, p
     from ofsted_nlp.views.matrix import authority_columns, document_sort_key, themes_of
     from ofsted_nlp.views.selection import resolve_authority
 
+    from ofsted_nlp.schema import SCORE_KEYS
+
     if theme is not None and theme not in THEMES:
         raise ValueError(f"no theme {theme!r}; use one of: {', '.join(THEMES)}")
+    if sort is not None and sort not in SCORE_KEYS:
+        raise ValueError(f"cannot sort by {sort!r}; use a score: {', '.join(SCORE_KEYS)}")
+    if sort is not None and "scores" not in findings.columns:
+        raise ValueError("the findings table has no scores to sort by")
+    if top is not None and top < 1:
+        raise ValueError(f"top must be 1 or more, not {top}")
     if polarity is not None and polarity != "all" and polarity not in POLARITIES:
         raise ValueError(f"no polarity {polarity!r}; use one of: {', '.join(POLARITIES)} or all")
     missing = [c for c in ("document", "themes", "polarity", "text") if c not in findings.columns]
@@ -82,4 +114,9 @@ def evidence(findings, authority: str | None = None, theme: str | None = None, p
     out = out.iloc[sorted(range(len(out)), key=lambda i: document_sort_key(
         out["la_name"].iloc[i], out["new_la_code"].iloc[i], out["date"].iloc[i], out["document"].iloc[i])
         + (out["_pos"].iloc[i],))]
+    if sort is not None:
+        score = [score_of(v, sort) for v in out["scores"]]
+        out = out.iloc[sorted(range(len(out)), key=lambda i: -score[i] if score[i] == score[i] else float("inf"))]
+    if top is not None:
+        out = out.iloc[:top]
     return out[EVIDENCE_COLUMNS].reset_index(drop=True)

@@ -108,6 +108,13 @@ def theme_matrix(findings: pd.DataFrame, value: str = "net", by: str = "authorit
     * ``"count"``: ``<theme>_positive`` and ``<theme>_negative`` counts.
     * ``"negative"``: the negative count per theme.
 
+    For ``count`` and ``negative``, counts from an 800-finding report and a
+    70-finding visit are not alike: ``findings`` gives every finding of the
+    row's documents (neutral and unthemed included) and each count has a rate
+    beside it, per 100 of those findings (``<theme>_per_100``, or
+    ``<theme>_positive_per_100`` and ``<theme>_negative_per_100``; NaN where
+    the row has no finding). :func:`top_rows` sorts and cuts by any column.
+
     For ``net`` and ``negative``, a ``<theme>_findings`` column beside each
     theme gives the number of positive and negative findings the cell is
     built from; a cell from fewer than :data:`SMALL` (3) is too few to read
@@ -169,6 +176,13 @@ def theme_matrix(findings: pd.DataFrame, value: str = "net", by: str = "authorit
 
     pos, neg = _counts(f, rows, keys)
     out = rows.copy()
+    if value != "net":
+        out["findings"] = _findings_per_row(f, rows, keys)
+        per = out["findings"].to_numpy(dtype=float)
+
+        def rate(n: np.ndarray) -> np.ndarray:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                return np.where(per > 0, np.round(100 * n / np.where(per > 0, per, 1), 2), np.nan)
     if value == "net":
         for j, t in enumerate(THEMES):
             out[t] = _net(pos[:, j], neg[:, j])
@@ -177,10 +191,13 @@ def theme_matrix(findings: pd.DataFrame, value: str = "net", by: str = "authorit
         for j, t in enumerate(THEMES):
             out[f"{t}_positive"] = pos[:, j]
             out[f"{t}_negative"] = neg[:, j]
+            out[f"{t}_positive_per_100"] = rate(pos[:, j])
+            out[f"{t}_negative_per_100"] = rate(neg[:, j])
     else:
         for j, t in enumerate(THEMES):
             out[t] = neg[:, j]
             out[f"{t}_findings"] = pos[:, j] + neg[:, j]
+            out[f"{t}_per_100"] = rate(neg[:, j])
     out["documents"] = out["documents"].astype(int)
     grades = _grades(documents_read if documents_read is not None else findings, rows, by)
     if grades is not None:
@@ -252,6 +269,44 @@ def _counts(f: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> tuple[np.nd
     return pos, neg
 
 
+def _findings_per_row(f: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Every finding (neutral and unthemed too) of each row's documents."""
+    row_key = pd.MultiIndex.from_frame(rows[keys]) if len(keys) > 1 else pd.Index(rows[keys[0]])
+    find_key = pd.MultiIndex.from_frame(f[keys]) if len(keys) > 1 else pd.Index(f[keys[0]])
+    at = row_key.get_indexer(find_key) if len(f) else np.array([], dtype=int)
+    return np.bincount(at[at >= 0], minlength=len(rows)).astype(int)
+
+
+def top_rows(matrix: pd.DataFrame, sort: str | None = None, top: int | None = None,
+             ascending: bool = False) -> pd.DataFrame:
+    """``matrix`` sorted by column ``sort`` (largest first unless ``ascending``; NaN last; ties keep their
+    order), then its first ``top`` rows: ``top_rows(theme_matrix(t, "negative"), "caseloads_per_100", 10)``
+    is the ten authorities with most negative findings on caseloads per 100 findings.
+
+    ``ValueError`` naming the columns where ``sort`` is not one, or ``top`` is below 1.
+    """
+    if top is not None and top < 1:
+        raise ValueError(f"top must be 1 or more, not {top}")
+    out = matrix
+    if sort is not None:
+        if sort not in matrix.columns:
+            raise ValueError(f"no column {sort!r} to sort by; use one of: {', '.join(map(str, matrix.columns))}")
+        key = pd.to_numeric(matrix[sort], errors="coerce")
+        if key.isna().all() and matrix[sort].notna().any():  # a text column: by its text
+            order = sorted(range(len(matrix)), key=lambda i: str(matrix[sort].iloc[i]).casefold(),
+                           reverse=not ascending)
+        else:
+            values = key.to_numpy(dtype=float)
+            order = sorted(range(len(matrix)), key=lambda i: (np.isnan(values[i]),
+                                                               values[i] if ascending else -values[i]))
+        out = matrix.iloc[order]
+    if top is not None:
+        out = out.iloc[:top]
+    out = out.reset_index(drop=True)
+    out.attrs = dict(matrix.attrs)
+    return out
+
+
 def findings_per_cell(matrix: pd.DataFrame) -> np.ndarray:
     """Positive plus negative findings behind each cell (rows x themes), from any value of matrix."""
     if all(f"{t}_findings" in matrix.columns for t in THEMES):
@@ -273,12 +328,13 @@ def with_neighbour_median(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
     neighbours (closest first); other rows are dropped.
 
     ``matrix`` is a ``theme_matrix`` by authority (``net`` or ``negative``).
-    The median row takes, theme by theme, the median of the neighbours' values
-    where they have one (NaN cells are left out; ``<theme>_findings`` there is
-    the neighbours' total, and the number of neighbours with a value is in
-    ``<theme>_neighbours``); its codes are empty and ``documents`` sums the
-    neighbours'. As the DfE's children's social care dashboard compares an
-    authority with its neighbours' average.
+    Every value of the median row is a median over the neighbours present: each
+    theme's value over those that have one (NaN cells are left out),
+    ``<theme>_findings`` the median of those neighbours' findings on the theme,
+    and ``documents`` the median of the neighbours' documents (a whole number,
+    or a half where the neighbours are even in number); its codes are empty.
+    As the DfE's children's social care dashboard compares an authority with
+    its neighbours' average.
     """
     from ofsted_nlp.views.selection import neighbour_group
 
@@ -292,23 +348,38 @@ def with_neighbour_median(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
     others = sorted((i for i, c in enumerate(codes) if c in group[1:]), key=lambda i: group.index(codes[i]))
     median: dict[str, object] = {c: "" for c in matrix.columns}
     median["la_name"] = NEIGHBOUR_MEDIAN
-    median["documents"] = int(matrix.iloc[others]["documents"].sum()) if others else 0
     near = matrix.iloc[others]
+    median["documents"] = whole_count(np.median(near["documents"].to_numpy(dtype=float))) if others else 0
     for t in THEMES:
         values = near[t].to_numpy(dtype=float)
-        values = values[~np.isnan(values)]
-        median[t] = float(np.median(values)) if len(values) else float("nan")
+        has = ~np.isnan(values)
+        median[t] = float(np.median(values[has])) if has.any() else float("nan")
         if f"{t}_findings" in matrix.columns:
-            median[f"{t}_findings"] = int(near[f"{t}_findings"].sum())
+            counts = near[f"{t}_findings"].to_numpy(dtype=float)[has]
+            median[f"{t}_findings"] = whole_count(np.median(counts)) if has.any() else 0
+    rates = [c for c in matrix.columns if str(c).endswith("_per_100")]
+    for c in rates:
+        values = near[c].to_numpy(dtype=float)
+        median[c] = float(np.median(values[~np.isnan(values)])) if (~np.isnan(values)).any() else float("nan")
+    if "findings" in matrix.columns:
+        median["findings"] = whole_count(np.median(near["findings"].to_numpy(dtype=float))) if others else 0
     out = pd.concat([matrix.iloc[first], pd.DataFrame([median], columns=matrix.columns), near],
                     ignore_index=True)
-    for t in THEMES:
-        out[t] = out[t].astype(float)
-        if f"{t}_findings" in out.columns:
-            out[f"{t}_findings"] = out[f"{t}_findings"].astype(int)
-    out["documents"] = out["documents"].astype(int)
+    for c in [*THEMES, *rates]:
+        out[c] = out[c].astype(float)
+    counted = (["documents"] + (["findings"] if "findings" in out.columns else [])
+               + [f"{t}_findings" for t in THEMES if f"{t}_findings" in out.columns])
+    for c in counted:  # whole numbers as ints; the median row's half, where there is one, as a float
+        values = [whole_count(v) for v in out[c]]
+        out[c] = pd.Series(values, dtype=int if all(isinstance(v, int) for v in values) else object)
     out.attrs = dict(matrix.attrs, neighbours_of=group[0])
     return out
+
+
+def whole_count(value) -> int | float:
+    """A count as an int where it is whole (a median of counts may end in .5, kept as a float)."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
 
 
 def net_and_counts(matrix: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:

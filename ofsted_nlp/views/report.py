@@ -20,7 +20,17 @@ from pathlib import Path
 import pandas as pd
 
 from ofsted_nlp.schema import GRADE_COLUMNS, THEMES
-from ofsted_nlp.views.matrix import SMALL, UNKNOWN, authority_columns, row_labels, theme_matrix, themes_of
+from ofsted_nlp.views.matrix import (
+    NEIGHBOUR_MEDIAN,
+    SMALL,
+    UNKNOWN,
+    authority_columns,
+    neighbours_first,
+    row_labels,
+    theme_matrix,
+    themes_of,
+    whole_count,
+)
 from ofsted_nlp.views.page import render
 
 __all__ = ["LIMITS", "CardError", "build_report", "load_card", "write_report"]
@@ -137,11 +147,15 @@ def _grade_text(v) -> str:
 
 
 def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = None,
-                highlight: str | None = None) -> dict:
-    """What the page shows, as plain JSON-ready data (the page's script renders it)."""
+                highlight: str | None = None, neighbours_of: str | None = None) -> dict:
+    """What the page shows, as plain JSON-ready data (the page's script renders it). With ``neighbours_of``,
+    that authority and its statistical neighbours only, in the matrix's order (:func:`neighbours_first`:
+    the authority, the neighbours' median, the neighbours closest first)."""
     f = authority_columns(findings).reset_index(drop=True)
     net = theme_matrix(findings, "net", "authority", documents_read)
     by_doc = theme_matrix(findings, "net", "document", documents_read)
+    if neighbours_of:
+        net, by_doc = neighbours_first(net, neighbours_of), neighbours_first(by_doc, neighbours_of)
     auth_key = {(r.new_la_code, r.old_la_code, r.la_name): i for i, r in enumerate(net.itertuples())}
     doc_index = {d: i for i, d in enumerate(by_doc["document"])}
 
@@ -177,8 +191,9 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
     for i, r in net.iterrows():
         authorities.append({
             "name": r["la_name"], "label": authority_labels[i], "old": r["old_la_code"], "new": r["new_la_code"], "region": r["region_name"],
-            "documents": int(r["documents"]), "highlight": i in marks,
-            "net": [_num(r[t]) for t in THEMES], "n": [int(r[f"{t}_findings"]) for t in THEMES],
+            "documents": whole_count(r["documents"]), "highlight": i in marks,
+            "net": [_num(r[t]) for t in THEMES], "n": [whole_count(r[f"{t}_findings"]) for t in THEMES],
+            **({"median": True} if r["la_name"] == NEIGHBOUR_MEDIAN and not r["old_la_code"] else {}),
         })
     has_grades = [c for c in GRADE_COLUMNS if c in findings.columns
                   or (documents_read is not None and c in documents_read.columns)]
@@ -206,15 +221,16 @@ def report_data(findings: pd.DataFrame, documents_read: pd.DataFrame | None = No
 
 def build_report(findings: pd.DataFrame, documents_read: pd.DataFrame | None = None, card: dict | None = None,
                  selection: str = "all documents", highlight: str | None = None,
-                 title: str = "Ofsted findings on children's services") -> str:
-    """The report as one HTML string (UTF-8), with everything it needs inline (``views/templates/report.html.j2``).
+                 title: str = "Ofsted findings on children's services", neighbours_of: str | None = None) -> str:
+    """The report as one HTML string (UTF-8), with everything it needs inline (``views/templates/report.html.j2``;
+    ``neighbours_of``: see :func:`report_data`).
 
     :class:`CardError` (a ``ValueError``, one line naming the field) where ``card`` holds text where a
     figure belongs."""
-    data = report_data(findings, documents_read, highlight)
-    n = len(data["authorities"])
-    summary = (f"{selection}: {len(data['documents'])} documents, {n} authorit{'y' if n == 1 else 'ies'}, "
-               f"{data['findings']:,} findings.")
+    data = report_data(findings, documents_read, highlight, neighbours_of)
+    places = sum(not a.get("median") for a in data["authorities"])
+    summary = (f"{selection}: {len(data['documents'])} documents, {places} "
+               f"authorit{'y' if places == 1 else 'ies'}, {data['findings']:,} findings.")
     return render("report.html.j2", title=title, summary=summary, generated=datetime.date.today().isoformat(),
                   figures=_headline(card), limits=LIMITS, data=data, small=SMALL)
 

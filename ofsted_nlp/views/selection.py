@@ -25,7 +25,7 @@ from ofsted_nlp.authorities.lookup import (
     load_authorities,
     statistical_neighbours,
 )
-from ofsted_nlp.schema import GRADES, KIND_LABELS, KINDS
+from ofsted_nlp.schema import FRAMEWORKS, GRADES, KIND_LABELS, KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -33,9 +33,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "REGIONS",
     "Selection",
+    "counted",
     "neighbour_group",
     "neighbours",
     "resolve_authority",
+    "resolve_framework",
     "resolve_kind",
     "resolve_region",
     "select",
@@ -43,6 +45,11 @@ __all__ = [
 
 # ONS region code -> name, from the authority table.
 REGIONS: dict[str, str] = dict(sorted({a.region_code: a.region_name for a in load_authorities()}.items()))
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 document", "2 documents": a count and its noun, plural where it is not one."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _norm(text: str) -> str:
@@ -91,6 +98,14 @@ def resolve_kind(kind: str) -> str:
         if key in (k, _norm(KIND_LABELS[k]), k.replace("_", " ")):
             return k
     raise ValueError(f"no kind {kind!r}; use one of: {', '.join(KINDS)}")
+
+
+def resolve_framework(framework: str) -> str:
+    """An inspection framework by name ("ilacs_short", "ILACS short", "ilacs-short"); ``ValueError`` if none."""
+    key = _norm(framework).replace("-", "_").replace(" ", "_")
+    if key in FRAMEWORKS:
+        return key
+    raise ValueError(f"no framework {framework!r}; use one of: {', '.join(FRAMEWORKS)}")
 
 
 OVERALL = "overall_effectiveness"
@@ -146,6 +161,7 @@ class Selection:
     kinds: tuple[str, ...] = ()
     neighbours_of: str | None = None
     grades: tuple[str, ...] = ()  # overall effectiveness, as schema.GRADES (e.g. "inadequate")
+    frameworks: tuple[str, ...] = ()  # schema.FRAMEWORKS (e.g. "ilacs_standard", "jtai")
 
     def describe(self, documents: int | None = None) -> str:
         """What was selected, in words, for titles: "London, 2018-01-01 to 2024-12-31, 40 documents"."""
@@ -165,17 +181,20 @@ class Selection:
             parts.append(f"until {until}")
         if self.kinds:
             parts.append(", ".join(KIND_LABELS[resolve_kind(k)] + "s" for k in self.kinds))
+        if self.frameworks:
+            parts.append(", ".join(resolve_framework(f).replace("_", " ") for f in self.frameworks))
         if self.grades:
             parts.append("graded " + " or ".join(resolve_grade(g).replace("_", " ") for g in self.grades)
                          + " overall")
         if documents is not None:
-            parts.append(f"{documents} document{'s' if documents != 1 else ''}")
+            parts.append(counted(documents, "document"))
         return ", ".join(parts) if parts else "all documents"
 
     def apply(self, table: pd.DataFrame) -> pd.DataFrame:
         """The rows of ``table`` selected (the authority first when ``neighbours_of`` is set)."""
         out = select(table, region=self.region, authority=self.authorities or None, since=self.since,
-                     until=self.until, kind=self.kinds or None, grade=self.grades or None)
+                     until=self.until, kind=self.kinds or None, grade=self.grades or None,
+                     framework=self.frameworks or None)
         if self.neighbours_of:
             out = neighbours(out, self.neighbours_of)
         return out
@@ -208,6 +227,8 @@ class Selection:
             return None
         if self.grades and document.get(OVERALL) not in {resolve_grade(g) for g in self.grades}:
             return None
+        if self.frameworks and document.get("framework") not in {resolve_framework(f) for f in self.frameworks}:
+            return None
         if self.neighbours_of:
             group = [a.old_la_code for a in neighbour_group(self.neighbours_of)]
             return group.index(code) if code in group else None
@@ -216,16 +237,19 @@ class Selection:
     @property
     def empty(self) -> bool:
         return not (self.region or self.authorities or self.since or self.until or self.kinds or self.neighbours_of
-                    or self.grades)
+                    or self.grades or self.frameworks)
 
 
 def select(table: pd.DataFrame, region: str | None = None, authority: str | Iterable[str] | None = None,
            since: datetime.date | str | None = None, until: datetime.date | str | None = None,
-           kind: str | Iterable[str] | None = None, grade: str | Iterable[str] | None = None) -> pd.DataFrame:
+           kind: str | Iterable[str] | None = None, grade: str | Iterable[str] | None = None,
+           framework: str | Iterable[str] | None = None) -> pd.DataFrame:
     """The rows of ``table`` in ``region`` (name or E12 code), of ``authority`` (name or code, or several),
-    dated from ``since`` to ``until`` (inclusive; ISO text or dates), of ``kind`` (one or several) and graded
+    dated from ``since`` to ``until`` (inclusive; ISO text or dates), of ``kind`` (one or several), graded
     ``grade`` for overall effectiveness (one or several of ``schema.GRADES``: needs the
-    ``overall_effectiveness`` column, which the reader gives to documents).
+    ``overall_effectiveness`` column, which the reader gives to documents) and of ``framework`` (one or
+    several of ``schema.FRAMEWORKS``, finer than the kind: ``ilacs_standard`` against ``ilacs_short``,
+    ``jtai``; needs the ``framework`` column).
 
     Rows without a date are dropped when ``since`` or ``until`` is given; rows
     without an authority when ``region`` or ``authority`` is. Order is kept.
@@ -257,6 +281,11 @@ def select(table: pd.DataFrame, region: str | None = None, authority: str | Iter
             raise ValueError(f"the table has no {OVERALL} column: grades were not read")
         grades = {resolve_grade(g) for g in ([grade] if isinstance(grade, str) else grade)}
         keep &= table[OVERALL].isin(grades)
+    if framework is not None:
+        if "framework" not in table.columns:
+            raise ValueError("the table has no framework column")
+        frameworks = {resolve_framework(f) for f in ([framework] if isinstance(framework, str) else framework)}
+        keep &= table["framework"].isin(frameworks)
     return table[keep.to_numpy(dtype=bool)]
 
 

@@ -611,12 +611,12 @@ def test_theme_matrix_net_values_are_exact():
 
 def test_theme_matrix_counts_and_negative():
     c = theme_matrix(_findings(HAND_MADE), value="count").set_index("la_name")
-    assert [col for col in c.columns if col.startswith("supervision")] == ["supervision_positive",
-                                                                            "supervision_negative"]
+    assert [col for col in c.columns if col.startswith("supervision")] == [
+        "supervision_positive", "supervision_negative", "supervision_positive_per_100", "supervision_negative_per_100"]
     assert c.loc["Hackney", ["supervision_positive", "supervision_negative"]].tolist() == [2, 1]
     assert c.loc["Hackney", ["caseloads_positive", "caseloads_negative"]].tolist() == [0, 1]
     assert c.loc["Barnet", ["thresholds_positive", "thresholds_negative"]].tolist() == [0, 0]
-    assert len(c.columns) == 5 - 1 + 2 * len(THEMES)  # keys (la_name is the index) + counts
+    assert len(c.columns) == 5 - 1 + 1 + 4 * len(THEMES)  # keys (la_name is the index), findings, counts, rates
     n = theme_matrix(_findings(HAND_MADE), value="negative").set_index("la_name")
     assert n.loc["Hackney", list(THEMES)].tolist() == [1, 0, 1, 1, 0, 0]
     assert n.loc["Barnet", list(THEMES)].tolist() == [0] * 6

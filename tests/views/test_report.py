@@ -70,7 +70,9 @@ def test_report_command_on_the_seeds(tmp_path, shipped_model):
     assert result.exit_code == 0, result.output
     data = _payload(out.read_text(encoding="utf-8"))
     # Hackney and the two seed authorities among its neighbours (Haringey, Tower Hamlets); Hounslow is not one
-    assert {a["name"] for a in data["authorities"]} == {"Hackney", "Haringey", "Tower Hamlets"}
+    # in the matrix's order: the authority, its neighbours' median, the neighbours closest first
+    assert [a["name"] for a in data["authorities"]] == ["Hackney", "statistical neighbours (median)", "Haringey",
+                                                        "Tower Hamlets"]
     assert [d["label"] for d in data["documents"] if d["authority"] == 0] == [
         "Hackney · 2011-06-09 · unannounced inspection", "Hackney · 2019-03-04 · focused visit"]
     # the seeds are letters: grades read, none given ("not applicable")

@@ -146,10 +146,10 @@ def test_neighbour_median_row(table):
     assert m["la_name"].tolist() == ["Hackney", NEIGHBOUR_MEDIAN, "Southwark", "Haringey"]
     med = m.iloc[1]
     # supervision: Southwark -1 (1 negative; the neutral does not count), Haringey +1 -> median 0
-    assert med["supervision"] == 0.0 and med["supervision_findings"] == 2
+    assert med["supervision"] == 0.0 and med["supervision_findings"] == 1  # the median of 1 and 1
     assert med["caseloads"] == -1.0  # Haringey only; Southwark has none
     assert math.isnan(med["caf"])
-    assert med["documents"] == 2 and med["old_la_code"] == "" and med["new_la_code"] == ""
+    assert med["documents"] == 1 and med["old_la_code"] == "" and med["new_la_code"] == ""
     with pytest.raises(ValueError):
         with_neighbour_median(theme_matrix(table, by="document"), "Hackney")
 
@@ -193,7 +193,7 @@ def test_evidence_is_the_rows_behind_the_cell(table):
     assert len(e) == m.loc["Hackney", "supervision_findings"]
     neg = evidence(table, authority="204", theme="supervision", polarity="negative")
     assert neg["document"].tolist() == ["h19", "h19"] and set(neg["polarity"]) == {"negative"}
-    assert list(neg.columns)[:4] == ["document", "la_name", "date", "kind"]
+    assert list(neg.columns)[:6] == ["document", "la_name", "old_la_code", "new_la_code", "date", "kind"]
     assert len(evidence(table, authority="Southwark", theme="supervision", polarity="all")) == 2
     assert evidence(table, authority="Hackney", theme="supervision", year=2019)["document"].unique().tolist() == ["h19"]
     with pytest.raises(ValueError):

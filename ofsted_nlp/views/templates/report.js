@@ -11,7 +11,9 @@ const heat = document.getElementById('heatmap');
 header(heat, 'authority (documents)');
 const heads = Array.from(heat.querySelectorAll('tr th'));
 D.authorities.forEach((a, i) => {
-  const tr = el('tr', a.highlight ? {'class': 'hl', 'data-authority': i} : {'data-authority': i});
+  const tr = el('tr', {'data-authority': i});
+  if (a.highlight) tr.className = 'hl';
+  if (a.median) tr.className = 'median';  // the neighbours' median (--neighbours): not an authority
   const th = el('th', {'class': 'name', 'title': [a.name, a.old, a.new, a.region].filter(Boolean).join(' · ')},
                 a.label + ' (' + a.documents + ')');
   tr.appendChild(th);
@@ -45,6 +47,7 @@ const grades = document.getElementById('grades');
 const gh = el('tr'); ['authority', 'latest graded document'].concat(D.grade_columns.map(c => c.replace(/_/g, ' ')))
   .forEach(h => gh.appendChild(el('th', {}, h))); grades.appendChild(gh);
 D.authorities.forEach((a, i) => {
+  if (a.median) return;
   const docs = D.documents.filter(d => d.authority === i);
   const graded = docs.filter(d => d.grades && D.grade_columns.some(c => d.grades[c] && d.grades[c] !== 'not applicable'));
   const latest = graded.length ? graded[graded.length - 1] : null;
