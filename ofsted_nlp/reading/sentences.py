@@ -152,6 +152,7 @@ _ANYWHERE_NOT_FINDING_RE = re.compile(
     r"|\bHMI\b[^.]{0,120}\bHMI\b"  # a list of inspectors: "Carolyn Adcock Senior HMI; Chris Sands Senior HMI; ..."
     r"|information sharing protocol", re.I
 )
+_NOTE_ONLY_RE = re.compile(r"^\([^()]{1,80}\)\W*$")
 _LEADIN_RE = re.compile(r"(\bthe following\b.*|\b(in particular|as follows|include|including|areas?))\W*:\s*$", re.I)
 _TABLE_RE = re.compile(rf"{GRADE}\s+\d(\.\d)?\.?\s+[A-Z].*{GRADE}", re.I)
 # Judgement-table text run into prose: "... protection Requires improvement 2." (case matters here).
@@ -392,6 +393,8 @@ def is_finding_text(sentence: str) -> bool:
         return False
     if _NOT_FINDING_RE.match(sentence):
         return False
+    if sentence.startswith("(") and _NOTE_ONLY_RE.match(sentence):
+        return False  # a note alone: "(Outcome 3, national framework)", "(page 25, paragraph 85)"
     low = sentence.lower()
     unguarded = not sentence.isascii()
     # In an ASCII sentence \d is [0-9]: ten substring tests, where the case-insensitive

@@ -767,4 +767,4 @@ def test_jobs_2_in_a_real_process_forks_workers_that_leave_no_trace(tmp_path, mo
             os.killpg(proc.pid, 0)  # the group (its workers included) is gone
         outputs[jobs] = out.read_bytes()
     assert outputs["1"] == outputs["2"]
-    assert outputs["1"].count(b"\n") > 40 * 20
+    assert outputs["1"].count(b"\n") > 5 * 20  # the five letters once each: their 35 copies are left out, said

@@ -14,6 +14,8 @@ NOT_FINDINGS = [
     "protocol (agreed between all the relevant inspectorates) in sharing these findings.",
     "Consequently, His Majesty's Chief Inspector will act within the terms of the published information sharing "
     "protocol.",
+    "(Outcome 3, national framework)",  # a cross-reference standing alone after a bullet
+    "(page 25, paragraph 85).",
 ]
 FINDINGS = [  # inspectors or HMI named, but the sentence judges
     "Recently judged by HMI Probation as outstanding, the youth offending service is integral to children's services.",
