@@ -918,3 +918,68 @@ def test_a_signal_just_after_a_temporary_output_is_made_leaves_nothing(tmp_path)
     assert run.stdout.strip() == "interrupted"
     assert (tmp_path / "out.csv").read_text() == "earlier output\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+# --------------------------------------------------------------------------- issue 21, 5: authorities a look-alike
+# letter cannot move
+
+_HARINGEY = "Inspectors also spoke with colleagues from Haringey. "
+
+
+def look_alike_letter(copy_line: str | None = None) -> str:
+    """Seed 003 (Hackney) with every "Hackney" written with a Cyrillic "а", a passing mention of Haringey
+    opening the letter's first paragraph, and ``copy_line`` above the salutation."""
+    text = seed("003").read_text(encoding="utf-8").replace("Hackney", "H\u0430ckney")
+    text = text.replace("This letter summarises", _HARINGEY + "This letter summarises", 1)
+    if copy_line is not None:
+        text = text.replace("Dear Ms Canning", f"{copy_line}\n\nDear Ms Canning", 1)
+    return text
+
+
+def read_warned(path: Path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        letter = read_letter(path)
+    return letter, [str(w.message) for w in caught]
+
+
+def test_a_cyrillic_a_does_not_hide_the_authority_behind_a_passing_mention(tmp_path):
+    path = tmp_path / "lookalike.txt"
+    path.write_text(look_alike_letter(), encoding="utf-8")
+    letter, warned = read_warned(path)
+    assert (letter.la_name, letter.old_la_code) == ("Hackney", "204")
+    assert warned == [] and letter.warnings == []
+
+
+def test_a_copy_line_with_a_zero_width_space_does_not_move_the_authority(tmp_path):
+    """The copy line stands where the addressee does: the title's Hackney stays, with one warning that says so."""
+    path = tmp_path / "copy.txt"
+    path.write_text(look_alike_letter("Copy: Is\u200blington"), encoding="utf-8")
+    letter, warned = read_warned(path)
+    assert letter.la_name == "Hackney"
+    assert letter.warnings == warned == [
+        f"{path}: the title names Hackney but the letter is addressed to Islington; read as Hackney"]
+    done = cli("tag", str(path), "-f", "csv", cwd=tmp_path)
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 0
+    assert lines == [f"ofsted-nlp: warning: {warned[0]}"]
+    assert {row.split(",")[1] for row in done.stdout.decode().splitlines()[1:] if row.startswith("copy,")} == {"Hackney"}
+
+
+def test_the_addressee_stands_against_a_passing_mention_with_a_warning(tmp_path):
+    """A title that names no authority: the letter is addressed to Hackney (above the salutation) and its first
+    paragraph mentions Haringey first; Hackney, with a warning, not Haringey in silence."""
+    text = seed("003").read_text(encoding="utf-8")
+    text = text.replace("Focused visit to London Borough of Hackney local authority children's services.",
+                        "Focused visit to the local authority's children's services.", 1)
+    text = text.replace("the London Borough of Hackney local authority", "the local authority", 1)
+    text = text.replace("This letter summarises", _HARINGEY + "This letter summarises", 1)
+    text = text.replace("Dear Ms Canning", "London Borough of Hackney\n\nDear Ms Canning", 1)
+    path = tmp_path / "addressed.txt"
+    path.write_text(text, encoding="utf-8")
+    letter, warned = read_warned(path)
+    assert letter.la_name == "Hackney"
+    assert warned == letter.warnings == [
+        f"{path}: addressed to Hackney but its opening names Haringey; read as Hackney"]
