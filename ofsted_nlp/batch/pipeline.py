@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS
-from ofsted_nlp.errors import printable
+from ofsted_nlp.errors import ModelError, printable
 from ofsted_nlp.reading.extraction import Limits, get_limits, set_limits
 from ofsted_nlp.reading.inputs import SUFFIXES, Inputs, find_inputs
 from ofsted_nlp.tagging.tags import Tagger
@@ -206,6 +206,8 @@ def _tag(read: list[tuple[DocumentResult, Letter | None]], model: Tagger, compac
             warnings.simplefilter("always")
             rows = finding_rows([letter for _, letter in done], model)
         _caught(done[0][0], caught)
+    except ModelError:
+        raise  # the model is at fault, not the documents: the run stops with its one line
     except Exception as exc:
         if _debug():
             raise
