@@ -126,8 +126,8 @@ class AccurateModel:
                     P[idx] = p
                     Q[idx] = q
                     state["progress"] = time.monotonic()
-            except BaseException as exc:  # handed to the waiting thread
-                state["error"] = exc
+            except BaseException as exc:  # handed to the waiting thread (after its own, if it stopped the run)
+                state.setdefault("error", exc)
 
         worker = threading.Thread(target=work, name="ofsted-nlp-accurate", daemon=True)
         worker.start()

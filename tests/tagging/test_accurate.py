@@ -234,3 +234,19 @@ def test_a_signal_ends_a_run_under_way(tmp_path, signum):
     assert proc.returncode == 3, (out, err)
     assert out.strip() == f"stopped {int(getattr(signal, signum))}"
     assert err == ""
+
+
+def test_a_sentence_that_takes_too_long_is_stopped_in_one_line(tmp_path, monkeypatch):
+    """The watchdog: past RUN_TIMEOUT (here 1 s) the run is ended and the model blamed, not left to run for minutes."""
+    import time
+
+    import _onnx_models as hostile
+
+    from ofsted_nlp.tagging import accurate
+
+    model = load_accurate(hostile.folder(tmp_path / "slow", hostile.graph("slow", matmuls=400)))
+    monkeypatch.setattr(accurate, "RUN_TIMEOUT", 1.0)
+    started = time.monotonic()
+    with pytest.raises(ModelError, match=r"slow: one sentence took more than 1 s; stopped"):
+        model.probabilities(["Supervision is regular."])
+    assert time.monotonic() - started < 60
