@@ -239,7 +239,8 @@ _POSTCODE_INWARD = re.compile(r"[0-9][a-z]{2}")
 _CAPITALISED_ONLY = frozenset({"reading", "bury"})
 
 
-_NON_ASCII_WORD = re.compile(r"[^\W_]*[^\x00-\x7f][^\W_]*")
+_NON_ASCII_LETTER = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit beyond ASCII (not a curly quote)
+_NON_ASCII_WORD = re.compile(r"(?<![^\W_])[^\W_]*[^\W\x00-\x7f][^\W_]*")  # a word with one (tried at word starts)
 
 
 @functools.cache
@@ -276,7 +277,7 @@ def fold_confusables(text: str) -> str:
     if text.isascii():
         return text
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
-    return _NON_ASCII_WORD.sub(_fold_word, text) if not text.isascii() else text
+    return _NON_ASCII_WORD.sub(_fold_word, text) if _NON_ASCII_LETTER.search(text) else text
 
 
 def name_words(text: str) -> list[str]:
