@@ -939,3 +939,136 @@ def test_a_signal_just_after_a_temporary_output_is_made_leaves_nothing(tmp_path)
     assert run.stdout.strip() == "interrupted"
     assert (tmp_path / "out.csv").read_text() == "earlier output\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+# --------------------------------------------------------------------------- issue 21, 5: authorities a look-alike
+# letter cannot move
+
+_HARINGEY = "Inspectors also spoke with colleagues from Haringey. "
+
+
+def look_alike_letter(copy_line: str | None = None) -> str:
+    """Seed 003 (Hackney) with every "Hackney" written with a Cyrillic "а", a passing mention of Haringey
+    opening the letter's first paragraph, and ``copy_line`` above the salutation."""
+    text = seed("003").read_text(encoding="utf-8").replace("Hackney", "H\u0430ckney")
+    text = text.replace("This letter summarises", _HARINGEY + "This letter summarises", 1)
+    if copy_line is not None:
+        text = text.replace("Dear Ms Canning", f"{copy_line}\n\nDear Ms Canning", 1)
+    return text
+
+
+def read_warned(path: Path):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        letter = read_letter(path)
+    return letter, [str(w.message) for w in caught]
+
+
+def test_a_cyrillic_a_does_not_hide_the_authority_behind_a_passing_mention(tmp_path):
+    path = tmp_path / "lookalike.txt"
+    path.write_text(look_alike_letter(), encoding="utf-8")
+    letter, warned = read_warned(path)
+    assert (letter.la_name, letter.old_la_code) == ("Hackney", "204")
+    assert warned == [] and letter.warnings == []
+
+
+def test_a_copy_line_with_a_zero_width_space_does_not_move_the_authority(tmp_path):
+    """The copy line stands where the addressee does: the title's Hackney stays, with one warning that says so."""
+    path = tmp_path / "copy.txt"
+    path.write_text(look_alike_letter("Copy: Is\u200blington"), encoding="utf-8")
+    letter, warned = read_warned(path)
+    assert letter.la_name == "Hackney"
+    assert letter.warnings == warned == [
+        f"{path}: the title names Hackney but the letter is addressed to Islington; read as Hackney"]
+    done = cli("tag", str(path), "-f", "csv", cwd=tmp_path)
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 0
+    assert lines == [f"ofsted-nlp: warning: {warned[0]}"]
+    assert {row.split(",")[1] for row in done.stdout.decode().splitlines()[1:] if row.startswith("copy,")} == {"Hackney"}
+
+
+def test_the_addressee_stands_against_a_passing_mention_with_a_warning(tmp_path):
+    """A title that names no authority: the letter is addressed to Hackney (above the salutation) and its first
+    paragraph mentions Haringey first; Hackney, with a warning, not Haringey in silence."""
+    text = seed("003").read_text(encoding="utf-8")
+    text = text.replace("Focused visit to London Borough of Hackney local authority children's services.",
+                        "Focused visit to the local authority's children's services.", 1)
+    text = text.replace("the London Borough of Hackney local authority", "the local authority", 1)
+    text = text.replace("This letter summarises", _HARINGEY + "This letter summarises", 1)
+    text = text.replace("Dear Ms Canning", "London Borough of Hackney\n\nDear Ms Canning", 1)
+    path = tmp_path / "addressed.txt"
+    path.write_text(text, encoding="utf-8")
+    letter, warned = read_warned(path)
+    assert letter.la_name == "Hackney"
+    assert warned == letter.warnings == [
+        f"{path}: addressed to Hackney but its opening names Haringey; read as Hackney"]
+
+
+# --------------------------------------------------------------------------- issue 21, 2: a hostile accurate model
+# folder (tiny graphs of tests/_onnx_models.py under cards that match them), through the CLI
+
+
+def _hostile_model(tmp_path: Path, kind: str, **kw) -> Path:
+    pytest.importorskip("onnxruntime")
+    import _onnx_models as hostile
+
+    return hostile.folder(tmp_path / kind, hostile.graph(kind, **kw))
+
+
+def test_a_model_that_asks_for_20_gb_fails_in_one_line_within_bounded_memory(tmp_path):
+    """ConstantOfShape of 5e9 floats (an operator the shipped graph uses): onnxruntime's arena refuses it."""
+    folder = _hostile_model(tmp_path, "constant_of_shape")
+    done, peak_mb = cli_measured("tag", str(seed("003")), "--model", str(folder), "-f", "csv", cwd=tmp_path)
+    lines = assert_clean_stderr(done.stderr)  # no onnxruntime log line, coloured or not
+    assert done.returncode == 2 and done.stdout == b""
+    assert lines == [f"ofsted-nlp: {folder}: the model failed on a sentence (it needs more than the 1024 MB of "
+                     "memory the accurate model may use); nothing written"]
+    assert peak_mb < 1500, peak_mb
+
+
+def test_a_model_whose_outputs_are_wrong_blames_itself_once_not_every_document(tmp_path):
+    folder = _hostile_model(tmp_path, "wide_at_run")
+    out = tmp_path / "out.csv"
+    done = cli("tag", str(seed("003")), str(seed("001")), "--model", str(folder), "-o", str(out), cwd=tmp_path)
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2 and not out.exists()
+    assert len(lines) == 1 and f"{folder}: theme_proba came back of shape" in lines[0], lines
+
+
+def test_a_loop_model_is_refused_in_one_line_at_once(tmp_path):
+    folder = _hostile_model(tmp_path, "loop")
+    done = cli("tag", str(seed("003")), "--model", str(folder), cwd=tmp_path, timeout=120)
+    assert done.returncode == 2
+    assert assert_clean_stderr(done.stderr) == [
+        f"ofsted-nlp: {folder / 'ofsted-nlp-accurate.onnx'}: uses operators the accurate model does not "
+        "(Identity, Loop); refused"]
+
+
+def test_sigterm_ends_tagging_with_a_slow_model_at_once(tmp_path):
+    """A graph of allowed operators that runs for minutes: SIGTERM ends the command (143) within seconds of it."""
+    folder = _hostile_model(tmp_path, "slow", matmuls=400)
+    env = os.environ | {"PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "ofsted_nlp.cli.app", "tag", str(seed("003")), "--model",
+                             str(folder), "-o", str(tmp_path / "out.csv")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, preexec_fn=_cap_memory)
+    try:
+        # The run under way: onnxruntime's threads and the run's own have started (4 threads before them,
+        # 7 once a session runs, here); reading and loading take seconds, the run minutes.
+        tasks = Path(f"/proc/{proc.pid}/task")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and len(list(tasks.iterdir())) < 6:
+            time.sleep(0.2)
+        time.sleep(1)
+        proc.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        _, err = proc.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 143
+    assert assert_clean_stderr(err) == ["ofsted-nlp: terminated; nothing written"]
+    assert took < 30, took
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slow"]

@@ -11,10 +11,11 @@ from ofsted_nlp.authorities.lookup import (
     authority_by_code,
     core_name,
     find_authority,
+    fold_confusables,
     forms,
     load_authorities,
     statistical_neighbours,
 )
 
-__all__ = ["Authority", "authority_by_code", "core_name", "find_authority", "forms", "load_authorities",
+__all__ = ["Authority", "authority_by_code", "core_name", "find_authority", "fold_confusables", "forms", "load_authorities",
            "statistical_neighbours"]

@@ -9,7 +9,10 @@ it was valid.
 
 Matching is exact after normalisation: case, apostrophes and possessive "'s",
 "&" versus "and", "St."/"St"/"Saint", hyphens and other punctuation are
-ignored, and names must match whole words.  Nothing is fuzzy-matched.
+ignored, and names must match whole words.  Nothing is fuzzy-matched; but a
+name written with look-alike letters of another script (a Cyrillic "а" in
+"Hackney") or with invisible characters or bidirectional marks inside it is
+read as it looks (:func:`fold_confusables`).
 
 Example::
 
@@ -30,7 +33,8 @@ import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["Authority", "load_authorities", "find_authority", "authority_by_code", "forms", "core_name"]
+__all__ = ["Authority", "load_authorities", "find_authority", "authority_by_code", "forms", "core_name",
+           "fold_confusables"]
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,9 @@ def authority_by_code(code: str) -> Authority | None:
 # ---------------------------------------------------------------------------
 # Matching
 # ---------------------------------------------------------------------------
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Soft hyphen, zero-width characters, the word joiner and BOM, and the bidirectional marks, embeddings,
+# overrides and isolates (U+061C, U+200E/U+200F, U+202A-U+202E, U+2066-U+2069): invisible in a name.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _APOSTROPHE_S = re.compile("[\u2019\u2018\u02bc'`]s\\b", re.IGNORECASE)
 _APOSTROPHE = re.compile("[\u2019\u2018\u02bc'`]")
 _WORD = re.compile(r"[^\W_]+")
@@ -233,10 +239,52 @@ _POSTCODE_INWARD = re.compile(r"[0-9][a-z]{2}")
 _CAPITALISED_ONLY = frozenset({"reading", "bury"})
 
 
+_NON_ASCII_LETTER = re.compile(r"[^\W\x00-\x7f]")  # a letter or digit beyond ASCII (not a curly quote)
+_NON_ASCII_WORD = re.compile(r"(?<![^\W_])[^\W_]*[^\W\x00-\x7f][^\W_]*")  # a word with one (tried at word starts)
+
+
+@functools.cache
+def _latin_lookalike(ch: str) -> str:
+    """The ASCII letter ``ch`` looks like (Unicode's confusables: Cyrillic "а" -> "a", Greek "Ο" -> "O"),
+    else ``ch``."""
+    if ch.isascii() or not ch.isalpha():
+        return ch
+    from confusable_homoglyphs.confusables import confusables_data  # Unicode's confusables.txt, as JSON
+
+    for glyph in confusables_data.get(ch, ()):
+        c = glyph["c"]
+        if len(c) == 1 and c.isascii() and c.isalpha():
+            # Unicode's prototype of the I/l/1 look-alikes is "l": a capital stands for "I"
+            return "I" if c == "l" and ch.isupper() else c
+    return ch
+
+
+def _fold_word(m: re.Match) -> str:
+    word = m.group()
+    folded = "".join(_latin_lookalike(ch) for ch in word)
+    # The script check: a word is read as Latin only if every letter of it is Latin or looks like
+    # one ("Hаckney" with a Cyrillic "а"); a word of another script is left as written.
+    return folded if folded.isascii() else word
+
+
+def fold_confusables(text: str) -> str:
+    """``text`` after NFKC, without invisible characters and bidirectional marks, and with each word
+    that is written in look-alikes of Latin letters (Cyrillic, Greek, ...) spelt in Latin letters.
+
+    >>> fold_confusables("London Borough of H\u0430ckney and Is\u200blington")
+    'London Borough of Hackney and Islington'
+    """
+    if text.isascii():
+        return text
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return _NON_ASCII_WORD.sub(_fold_word, text) if _NON_ASCII_LETTER.search(text) else text
+
+
 def name_words(text: str) -> list[str]:
-    """Split ``text`` into normalised words, keeping their original case."""
+    """Split ``text`` into normalised words (look-alike letters folded: :func:`fold_confusables`),
+    keeping their original case."""
     if not text.isascii():
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+        text = fold_confusables(text)
     if "&" in text:
         text = text.replace("&", " and ")
     if not text.isascii() or "'" in text or "`" in text:

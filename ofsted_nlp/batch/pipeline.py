@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Callable, Generator, Iterable, Iterator, Seque
 
 from ofsted_nlp.batch.duplicates import Duplicates, findings_key
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS
-from ofsted_nlp.errors import printable
+from ofsted_nlp.errors import ModelError, printable
 from ofsted_nlp.reading.extraction import Limits, get_limits
 from ofsted_nlp.reading.inputs import SUFFIXES, Inputs, find_inputs
 from ofsted_nlp.tagging.tags import Tagger
@@ -223,6 +223,8 @@ def _tag(read: list[tuple[DocumentResult, Letter | None]], model: Tagger, compac
             warnings.simplefilter("always")
             rows = finding_rows([letter for _, letter in done], model)
         _caught(done[0][0], caught)
+    except ModelError:
+        raise  # the model is at fault, not the documents: the run stops with its one line
     except Exception as exc:
         if _debug():
             raise

@@ -168,7 +168,7 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
     """Find, read and tag documents (:mod:`ofsted_nlp.batch.pipeline`), passing each one read to ``sink`` in input order.
 
     Bad files and warnings are reported on stderr as they come. Raises
-    CommandError (exit 2) when no file is found or none can be read, and
+    CommandError (exit 2) when no file is found or none can be read, or the model fails while tagging, and
     UsageError for a file named explicitly that is not .txt or .pdf.
     """
     from ofsted_nlp.batch.pipeline import SUFFIXES, find_documents, tag_files
@@ -200,6 +200,8 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
     findings = 0
     bar = tqdm_module.tqdm(total=len(inputs.files), desc=desc, unit="doc", file=sys.stderr,
                            disable=not stderr_is_tty(), leave=False)
+    from ofsted_nlp.errors import ModelError
+
     # closing(): an exception in the loop (a signal, a sink's failure) ends the workers there and then, not
     # whenever the generator happens to be collected.
     try:
@@ -221,6 +223,8 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
                     findings += len(res.rows)
                     sink(res)
                 bar.update(1)
+    except ModelError as exc:  # the model failed while tagging: its one line, nothing written
+        raise CommandError(f"{exc}; nothing written") from None
     finally:
         bar.close()
     if not documents:

@@ -11,6 +11,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ofsted_nlp.errors import OfstedReadError
 from ofsted_nlp.reading import grades as grading
@@ -22,9 +23,16 @@ from ofsted_nlp.reading.normal_form import normalise
 from ofsted_nlp.reading.sentences import is_finding_text, split_long, split_sentences
 from ofsted_nlp.schema import GRADED_FRAMEWORKS, GRADES
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ofsted_nlp.authorities.lookup import Authority
+
 
 class AuthorityNotFoundWarning(UserWarning):
     """No authority in the project's table could be found in a document."""
+
+
+class AuthorityDisagreementWarning(UserWarning):
+    """The authority a letter is addressed to is not the one its title or opening names."""
 
 
 class DateCorrectedWarning(UserWarning):
@@ -96,6 +104,7 @@ class Letter:
     grades: dict[str, str] = field(default_factory=dict)  # area -> one of schema.GRADE_VALUES, or "" if unread
     inspection_start: dt.date | None = None
     inspection_end: dt.date | None = None
+    warnings: list[str] = field(default_factory=list)  # what the reader warned of, one line each
 
     def grade_columns(self) -> dict[str, str]:
         """The document's grades under the table column names of :data:`~ofsted_nlp.schema.GRADE_COLUMNS`."""
@@ -163,24 +172,26 @@ def read_letter(path: str | Path, limits: Limits | None = None) -> Letter:
     if kind == "other":
         kind = metadata.find_kind(head_text + " " + " ".join(head_lines[:25]))
     date = metadata.find_date(head_lines, " ".join(head_lines + [head_text]), is_letter=start > 0)
+    notes: list[str] = []
     date_source = "text" if date else None
     if date is None and extracted.created is not None:
         date, date_source = extracted.created, "pdf_metadata"
     visit_dates = metadata.find_visit_dates(head_text + " " + " ".join(head_lines), date)
     if date is not None and date_source == "text" and visit_dates is not None and date < visit_dates[0]:
         fixed = metadata.correct_date(date, visit_dates)
-        warnings.warn(f"{p}: the date line says {date.isoformat()}, before the visit of "
-                      f"{visit_dates[0].isoformat()}; read as {fixed.isoformat()}", DateCorrectedWarning,
-                      stacklevel=2)
+        _warn(notes, f"{p}: the date line says {date.isoformat()}, before the visit of "
+                     f"{visit_dates[0].isoformat()}; read as {fixed.isoformat()}", DateCorrectedWarning)
         date = fixed
     if date is None and visit_dates is not None:  # no printed date, no PDF date: the inspection's last day
         date, date_source = visit_dates[1], "inspection_end"
     if date is None:
-        warnings.warn(f"{p}: no date found (none printed, no PDF creation date, no inspection dates); "
-                      "left empty, so --since, --until and change leave it out", DateNotFoundWarning, stacklevel=2)
-    authority = _authority(blocks, start, title, date)
+        _warn(notes, f"{p}: no date found (none printed, no PDF creation date, no inspection dates); "
+                     "left empty, so --since, --until and change leave it out", DateNotFoundWarning)
+    authority, disagreement = _authority(blocks, start, title, date)
+    if disagreement:
+        _warn(notes, f"{p}: {disagreement}", AuthorityDisagreementWarning)
     if authority is None:
-        warnings.warn(f"{p}: authority not found; its codes are left empty", AuthorityNotFoundWarning, stacklevel=2)
+        _warn(notes, f"{p}: authority not found; its codes are left empty", AuthorityNotFoundWarning)
 
     framework = grading.framework_of(kind, title + " " + " ".join(head_lines[:12]), visit_dates)
     document_grades = grading.document_grades(
@@ -212,7 +223,14 @@ def read_letter(path: str | Path, limits: Limits | None = None) -> Letter:
         grades=document_grades,
         inspection_start=visit_dates[0] if visit_dates else None,
         inspection_end=visit_dates[1] if visit_dates else None,
+        warnings=notes,
     )
+
+
+def _warn(notes: list[str], message: str, category: type[UserWarning]) -> None:
+    """Warn of ``message``, and keep it for the Letter's ``warnings``."""
+    notes.append(message)
+    warnings.warn(message, category, stacklevel=3)
 
 
 def _body_span(blocks: list[Block]) -> tuple[int, int]:
@@ -236,20 +254,34 @@ def _title(blocks: list[Block], start: int) -> str:
     return blocks[0].text
 
 
-def _authority(blocks: list[Block], start: int, title: str, date: dt.date | None):
+def _authority(blocks: list[Block], start: int, title: str, date: dt.date | None) -> tuple[Authority | None, str]:
+    """The authority a document is about, and a one-line note where the letter's addressee disagrees ("" if not).
+
+    The title names the authority; failing that, the addressee: the authority the recipient's address
+    above the salutation names (:func:`~ofsted_nlp.reading.metadata.recipient`); failing that, the
+    first paragraphs, then the first blocks. A name in the opening paragraphs that is not the
+    addressee is a passing mention ("colleagues from Haringey"): the addressee stands, with a note, as
+    the title does where the title and the addressee disagree.
+    """
     from ofsted_nlp.authorities.lookup import find_authority
 
-    # The title names the authority; failing that, the first paragraphs; the
-    # recipient's address block comes last as it may name a building, not a council.
-    candidates = [title, " ".join(b.text for b in blocks[start : start + 3])]
-    if start:
-        candidates.append(" ".join(b.text for b in blocks[:start]))
-    candidates.append(" ".join(b.text for b in blocks[:12]))
-    for text in candidates:
-        found = find_authority(text, on_date=date)
-        if found is not None:
-            return found
-    return None
+    def found(text: str) -> Authority | None:
+        return find_authority(text, on_date=date)
+
+    addressee = found(metadata.recipient(" ".join(b.text for b in blocks[:start]))) if start else None
+    named = found(title)
+    if named is not None:
+        if addressee is not None and addressee != named:
+            return named, (f"the title names {named.la_name} but the letter is addressed to {addressee.la_name}; "
+                           f"read as {named.la_name}")
+        return named, ""
+    opening = found(" ".join(b.text for b in blocks[start : start + 3]))
+    if addressee is not None:
+        if opening is not None and opening != addressee:
+            return addressee, (f"addressed to {addressee.la_name} but its opening names {opening.la_name}; "
+                               f"read as {addressee.la_name}")
+        return addressee, ""
+    return opening or found(" ".join(b.text for b in blocks[:12])), ""
 
 
 def _findings(body: list[Block], grades: dict[str, str] | None) -> tuple[list[Section], list[Finding]]:

@@ -110,6 +110,15 @@ def find_date(head_lines: list[str], head_text: str, is_letter: bool = True) -> 
     return None
 
 
+def recipient(head_text: str) -> str:
+    """The recipient's name and address, from the text above a letter's salutation: what follows its
+    date ("Westminster, 9 May 2018 Caroline O'Neill Strategic Director ... Gateshead Civic Centre ..."
+    -> "Caroline O'Neill ..."), as the sender's address and place stand before it; all of it where no
+    date is written there."""
+    m = _DATE_RE.search(head_text)
+    return head_text[m.end():] if m else head_text
+
+
 def find_visit_dates(text: str, dated: dt.date | None = None) -> tuple[dt.date, dt.date] | None:
     """First and last day of the visit, where the document gives them: "11 to 15 January 2016", "18 Feb
     2014", "11/01/2016 - 15/01/2016"; and, where none of those is printed, a range without its year ("on

@@ -413,7 +413,37 @@ def test_runtime_module_uses_stdlib_only():
             imported |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             imported.add(node.module.split(".")[0])
-    assert imported <= {"__future__", "csv", "datetime", "functools", "io", "re", "unicodedata", "dataclasses", "importlib"}
+    # and Unicode's confusables (as JSON data) from confusable_homoglyphs, to fold look-alike letters
+    assert imported <= {"__future__", "csv", "datetime", "functools", "io", "re", "unicodedata", "dataclasses", "importlib",
+                        "confusable_homoglyphs"}
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Focused visit to London Borough of H\u0430ckney", "204"),  # Cyrillic а
+    ("\u041d\u0430\u0441kn\u0435\u0443 children's services", "204"),  # Нас kn еу: all but "kn" Cyrillic
+    ("Inspection of \u0399slington", "206"),  # Greek capital iota: Unicode's prototype is "l", read as "I"
+    ("Inspection of Is\u200flington", "206"),  # right-to-left mark
+    ("Inspection of Is\u200elington", "206"),  # left-to-right mark
+    ("Inspection of Is\u061clington", "206"),  # Arabic letter mark
+    ("Inspection of \u0392\u0415\u0044\u0046\u041e\u0052\u0044", "822"),  # BEDFORD, Greek and Cyrillic
+])
+def test_look_alike_letters_and_invisible_marks_are_read_as_they_look(text, code):
+    from ofsted_nlp.authorities.lookup import fold_confusables
+
+    found = find_authority(text)
+    assert found is not None and found.old_la_code == code, (text, found)
+    assert fold_confusables(text).isascii()
+
+
+@pytest.mark.parametrize("text", [
+    "\u041c\u043e\u0441\u043a\u0432\u0430",  # Москва: a Cyrillic word, not a look-alike of a Latin one
+    "Hackn\u00e9y",  # a Latin letter with an accent is another letter
+])
+def test_words_of_another_script_are_not_folded(text):
+    from ofsted_nlp.authorities.lookup import fold_confusables
+
+    assert fold_confusables(text) == text
+    assert find_authority(text) is None
 
 
 # ---------------------------------------------------------------------------

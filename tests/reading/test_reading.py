@@ -440,3 +440,14 @@ def test_corpus_findings_a_reader_would_count(corpus):
     assert dangling == [] and long_sections == [] and repeated == []
     assert inspectors == [] and dates == [] and figures == []
     assert recommendations > 900  # "(Recommendation)" stands about 1,000 times in the SIF reports
+
+
+@pytest.mark.parametrize("head, recipient", [
+    ("Westminster, 9 May 2018 Caroline O'Neill Gateshead Civic Centre", "Caroline O'Neill Gateshead Civic Centre"),
+    ("Piccadilly Gate Store Street Manchester M1 2WD 4 March 2019 Ms Anne Canning", "Ms Anne Canning"),
+    ("Ms Anne Canning London Borough of Hackney", "Ms Anne Canning London Borough of Hackney"),
+])
+def test_the_recipient_is_what_follows_the_letters_date(head, recipient):
+    from ofsted_nlp.reading.metadata import recipient as read_recipient
+
+    assert read_recipient(head).strip() == recipient

@@ -129,3 +129,124 @@ def test_explain_refuses_the_accurate_model_with_a_reason(tmp_path):
     result = _run("explain", "Supervision is regular.", "--model", "accurate", cwd=tmp_path)
     assert result.returncode != 0
     assert "n-gram" in result.stderr and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- issue 21, 2: a hostile model folder
+# (tiny graphs of tests/_onnx_models.py, each under a card that matches it)
+
+
+def test_the_graph_reader_reads_the_shipped_graph_as_onnx_does():
+    onnx = pytest.importorskip("onnx")
+    from ofsted_nlp.tagging.accurate import ALLOWED_OPS
+    from ofsted_nlp.tagging.onnx_graph import read_graph
+
+    graph = read_graph(ACCURATE_DIR / ONNX_NAME)
+    model = onnx.load(str(ACCURATE_DIR / ONNX_NAME))
+    assert graph.ops == {(n.domain, n.op_type) for n in model.graph.node}
+    assert graph.initializers == {i.name: tuple(i.dims) for i in model.graph.initializer}
+    assert graph.opsets == {o.domain: o.version for o in model.opset_import}
+    assert not (graph.subgraphs or graph.functions or graph.external_data)
+    assert graph.table_rows("input_ids") == 30522
+    assert {op for _, op in graph.ops} == ALLOWED_OPS  # the allow-list is the shipped graph's, no more
+
+
+def test_a_loop_is_refused_before_any_session_runs_it(tmp_path):
+    """A Loop of 1e15 iterations ran for ten minutes deaf to signals: now the graph's operators are checked first."""
+    import _onnx_models as hostile
+
+    folder = hostile.folder(tmp_path / "loop", hostile.graph("loop"))
+    with pytest.raises(ModelError, match=r"uses operators the accurate model does not \(Identity, Loop\); refused"):
+        load_accurate(folder)
+
+
+@pytest.mark.parametrize("what", ["shifted ids", "other rows"])
+def test_a_tokenizer_that_does_not_fit_the_embedding_table_is_refused(tmp_path, what):
+    import _onnx_models as hostile
+
+    if what == "shifted ids":  # the shipped graph with every token id moved up by 3
+        folder = hostile.folder(tmp_path / "m", tokenizer=hostile.shifted_tokenizer(3))
+        message = r"30522 ids \(3\.\.30524\) are not the embedding table's 30522 rows"
+    else:
+        folder = hostile.folder(tmp_path / "m", hostile.graph(rows=30000))
+        message = r"30522 ids \(0\.\.30521\) are not the embedding table's 30000 rows"
+    with pytest.raises(ModelError, match=message):
+        load_accurate(folder)
+
+
+def test_outputs_declared_of_another_width_are_refused(tmp_path):
+    import _onnx_models as hostile
+
+    folder = hostile.folder(tmp_path / "m", hostile.graph(theme_width=7))
+    with pytest.raises(ModelError, match=r"output theme_proba is tensor\(float\) of shape \['batch', 7\]"):
+        load_accurate(folder)
+
+
+@pytest.mark.parametrize("kind, message", [
+    ("nan", r"theme_proba holds NaN for a sentence; its scores cannot be used"),
+    ("wide_at_run", r"theme_proba came back of shape \(1, \d+\) for 1 sentence\(s\), not \(1, 6\)"),
+])
+def test_outputs_are_checked_at_each_run(tmp_path, kind, message):
+    """A graph that passes the load's checks and gives NaN, or scores of another width than it declares."""
+    import _onnx_models as hostile
+
+    model = load_accurate(hostile.folder(tmp_path / kind, hostile.graph(kind)))
+    with pytest.raises(ModelError, match=message):
+        model.probabilities(["Supervision is regular.", "Caseloads are high."])
+
+
+_RUN_SLOW = """
+import sys, time
+from ofsted_nlp.io import interrupts
+from ofsted_nlp.tagging.accurate import load_accurate
+interrupts.install()
+model = load_accurate(sys.argv[1])
+print("running", flush=True)
+try:
+    model.probabilities(["Supervision is regular."])
+except KeyboardInterrupt as exc:
+    print("stopped", getattr(exc, "signum", "SIGINT"), flush=True)
+    sys.exit(3)
+print("finished", flush=True)
+"""
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_signal_ends_a_run_under_way(tmp_path, signum):
+    """A graph of allowed operators that runs for minutes: the signal ends the run at once (RunOptions.terminate),
+    not when the run ends."""
+    import signal
+
+    import _onnx_models as hostile
+
+    folder = hostile.folder(tmp_path / "slow", hostile.graph("slow", matmuls=400))
+    proc = subprocess.Popen([sys.executable, "-c", _RUN_SLOW, str(folder)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**__import__("os").environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "running"
+        import time
+
+        time.sleep(1.0)  # inside the run: 400 products of 2048 x 2048 matrices take minutes
+        proc.send_signal(getattr(signal, signum))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 3, (out, err)
+    assert out.strip() == f"stopped {int(getattr(signal, signum))}"
+    assert err == ""
+
+
+def test_a_sentence_that_takes_too_long_is_stopped_in_one_line(tmp_path, monkeypatch):
+    """The watchdog: past RUN_TIMEOUT (here 1 s) the run is ended and the model blamed, not left to run for minutes."""
+    import time
+
+    import _onnx_models as hostile
+
+    from ofsted_nlp.tagging import accurate
+
+    model = load_accurate(hostile.folder(tmp_path / "slow", hostile.graph("slow", matmuls=400)))
+    monkeypatch.setattr(accurate, "RUN_TIMEOUT", 1.0)
+    started = time.monotonic()
+    with pytest.raises(ModelError, match=r"slow: one sentence took more than 1 s; stopped"):
+        model.probabilities(["Supervision is regular."])
+    assert time.monotonic() - started < 60
