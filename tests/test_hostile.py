@@ -918,3 +918,171 @@ def test_a_signal_just_after_a_temporary_output_is_made_leaves_nothing(tmp_path)
     assert run.stdout.strip() == "interrupted"
     assert (tmp_path / "out.csv").read_text() == "earlier output\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+# --------------------------------------------------------------------------- issue 21.1: formula injection
+
+HYPERLINK = '=HYPERLINK("evil","Supervision is poor") and caseloads are too high for workers.'
+CALC = "=cmd|' /C calc'!A0 and caseloads are too high for workers."
+FORMULA_NAME = '=HYPERLINK("http:||evil.example","click")'
+
+
+def _with_findings(lines: list[str]) -> str:
+    """Seed letter 003 with ``lines`` added as bullets under its findings heading."""
+    text = seed("003").read_text(encoding="utf-8").splitlines()
+    at = text.index("Findings") + 1
+    for line in reversed(lines):
+        text[at:at] = ["", f"- {line}"]
+    return "\n".join(text) + "\n"
+
+
+@pytest.fixture(scope="module")
+def formulas(tmp_path_factory) -> Path:
+    """A folder: letter L with the two formulas as findings, and letter 003 under a file name that is a formula."""
+    d = tmp_path_factory.mktemp("formulas") / "in"
+    d.mkdir()
+    (d / "L.txt").write_text(_with_findings([HYPERLINK, CALC]), encoding="utf-8")
+    shutil.copy(seed("003"), d / f"{FORMULA_NAME}.txt")
+    return d
+
+
+def _xlsx_cells(path: Path) -> list:
+    import openpyxl
+
+    return [c for row in openpyxl.load_workbook(path).active.iter_rows() for c in row]
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_tag_xlsx_stores_formula_text_as_text(formulas, tmp_path):
+    """21.1: a finding ``=HYPERLINK(...)`` or ``=cmd|...`` is a string cell holding the sentence, no formula;
+    so is every cell of the ``document`` column of the file named ``=HYPERLINK(...).txt``."""
+    done = inproc("tag", str(formulas), "-o", str(tmp_path / "out.xlsx"))
+    assert_clean_stderr(done.stderr)
+    assert done.returncode == 0
+    cells = _xlsx_cells(tmp_path / "out.xlsx")
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = [c.value for c in cells if c.data_type == "s"]
+    assert HYPERLINK in texts and CALC in texts
+    assert texts.count(FORMULA_NAME) > 50  # every finding of that letter names it, as text
+
+
+def test_tag_csv_prefixes_formula_text(formulas, tmp_path):
+    """21.1: the CSV's text cells that start like a formula get a single quote in front; JSON lines keep the
+    text as it is (JSON is not a spreadsheet)."""
+    done = inproc("tag", str(formulas), "-o", str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    rows = _csv_rows(tmp_path / "out.csv")
+    texts = [r["text"] for r in rows]
+    assert "'" + HYPERLINK in texts and "'" + CALC in texts
+    assert {r["document"] for r in rows} == {"L", "'" + FORMULA_NAME}
+    for r in rows:
+        for cell in r.values():
+            assert cell[:1] not in "=+-@\t\r" or not cell or _is_number(cell), cell
+    done = inproc("tag", str(formulas), "-f", "jsonl")
+    import json
+
+    records = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert HYPERLINK in [r["text"] for r in records]
+    assert FORMULA_NAME in {r["document"] for r in records}
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_tag_csv_prefixes_every_formula_start(tmp_path, start):
+    """21.1: a document named ``<start>x`` is ``'<start>x`` in the CSV, in both of the CSV writer's paths (the
+    fast one, and the csv module's for scores it does not read)."""
+    from ofsted_nlp.batch.rows import FindingRow
+    from ofsted_nlp.batch.writers import open_writer
+
+    (tmp_path / "in").mkdir()
+    shutil.copy(seed("003"), tmp_path / "in" / f"{start}x.txt")
+    done = inproc("tag", str(tmp_path / "in"), "-o", str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    assert {r["document"] for r in _csv_rows(tmp_path / "out.csv")} == {f"'{start}x"}
+    import io
+
+    fields = {name: None for name in FindingRow._fields} | {
+        "document": f"{start}doc", "index": -1, "text": f"{start}1+1", "themes": (), "polarity": "neutral",
+        "recommendation": False, "scores": (float("nan"),) * 9}  # NaN scores: the csv module writes the row
+    buffer = io.StringIO()
+    writer = open_writer("csv", buffer)
+    writer.add_rows([FindingRow(**fields)])
+    writer.close()
+    import csv
+
+    (row,) = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert (row["document"], row["text"], row["index"]) == (f"'{start}doc", f"'{start}1+1", "-1")
+
+
+def test_csv_cells_tab_and_carriage_return_and_numbers():
+    """21.1: tab and carriage return are formula starts too; numbers stay numbers (-0.5 in a number column),
+    text that looks like one is prefixed ("-0.5" from a sentence)."""
+    import pandas as pd
+
+    from ofsted_nlp.io.cells import csv_frame
+
+    frame = pd.DataFrame({"net": [-0.5, 0.25], "text": ["-0.5", "\tcalc"], "other": ["\rx", "fine"],
+                          "shown": ["-0.50", "z"]})
+    safe = csv_frame(frame, numbers=["shown"])
+    assert safe["net"].tolist() == [-0.5, 0.25] and safe["net"].dtype == float
+    assert safe["text"].tolist() == ["'-0.5", "'\tcalc"]
+    assert safe["other"].tolist() == ["'\rx", "fine"]
+    assert safe["shown"].tolist() == ["-0.50", "z"]
+    assert frame["text"].tolist() == ["-0.5", "\tcalc"]  # the caller's table is left as it was
+
+
+def test_evidence_outputs_hold_no_formula(formulas, tmp_path):
+    """21.1: ``evidence -o ev.xlsx`` stores the two formula sentences (and the formula file name) as text;
+    ``-o ev.csv`` prefixes them."""
+    done = inproc("evidence", str(formulas), "--theme", "caseloads", "-o", str(tmp_path / "ev.xlsx"))
+    assert done.returncode == 0, done.stderr
+    cells = _xlsx_cells(tmp_path / "ev.xlsx")
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = [c.value for c in cells if c.data_type == "s"]
+    assert HYPERLINK in texts and CALC in texts and FORMULA_NAME in texts
+    done = inproc("evidence", str(formulas), "--theme", "caseloads", "-o", str(tmp_path / "ev.csv"))
+    assert done.returncode == 0, done.stderr
+    rows = _csv_rows(tmp_path / "ev.csv")
+    assert {"'" + HYPERLINK, "'" + CALC} <= {r["text"] for r in rows}
+    assert "'" + FORMULA_NAME in {r["document"] for r in rows}
+
+
+def test_matrix_and_change_outputs_hold_no_formula(formulas, tmp_path):
+    """21.1: ``matrix --by document`` and ``change`` name the documents: as text in xlsx, prefixed in CSV;
+    their nets stay numbers (negative ones unprefixed), as do the EES file's net balances (text there)."""
+    import pandas as pd
+
+    from ofsted_nlp.views.ees import check_ees
+
+    for args, name in ((("matrix", "--by", "document"), "m"), (("change",), "c")):
+        done = inproc(*args, str(formulas), "-o", str(tmp_path / f"{name}.xlsx"))
+        assert done.returncode == 0, done.stderr
+        cells = _xlsx_cells(tmp_path / f"{name}.xlsx")
+        assert [c.coordinate for c in cells if c.data_type == "f"] == []
+        assert FORMULA_NAME in [c.value for c in cells if c.data_type == "s"]
+        assert any(c.data_type == "n" and isinstance(c.value, float) and c.value < 0 for c in cells)
+        done = inproc(*args, str(formulas), "-o", str(tmp_path / f"{name}.csv"))
+        assert done.returncode == 0, done.stderr
+        cells = [v for r in _csv_rows(tmp_path / f"{name}.csv") for v in r.values()]
+        assert "'" + FORMULA_NAME in cells and FORMULA_NAME not in cells
+        assert any(v.startswith("-0.") and _is_number(v) for v in cells)
+        assert all(v[:1] not in "=+-@\t\r" or _is_number(v) for v in cells if v)
+    done = inproc("matrix", str(formulas), "--format", "ees", "-o", str(tmp_path / "f.csv"))
+    assert done.returncode == 0, done.stderr
+    data = pd.read_csv(tmp_path / "f.csv", dtype=str, keep_default_na=False)
+    meta = pd.read_csv(tmp_path / "f.meta.csv", dtype=str, keep_default_na=False)
+    assert data["net_balance"].str.startswith("-0.").any()
+    assert check_ees(data, meta) == []

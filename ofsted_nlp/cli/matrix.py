@@ -141,19 +141,20 @@ def matrix(
                 draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
                 draw(table, where[plot], title=selection.describe(len(documents)), highlight=neighbours)
             if output is not None and format is Format.ees:
-                from ofsted_nlp.views.ees import ees_tables, meta_path
+                from ofsted_nlp.views.ees import ees_tables, meta_path, write_ees_files
 
                 data, meta = ees_tables(findings, documents)
-                data.to_csv(where[output], index=False, lineterminator="\n", encoding="utf-8")
-                meta.to_csv(where[meta_path(output)], index=False, lineterminator="\n", encoding="utf-8")
+                write_ees_files(data, meta, where[output], where[meta_path(output)])
                 if data.attrs.get("left_out"):
                     common.warn_line(f"{data.attrs['left_out']} documents with no authority or date are not in "
                                       f"{output.name}")
             elif output is not None:
+                from ofsted_nlp.io.cells import write_csv, write_xlsx
+
                 if output.suffix.lower() == ".csv":
-                    table.to_csv(where[output], index=False, lineterminator="\n")
+                    write_csv(table, where[output])
                 else:
-                    _write_xlsx(table, where[output])
+                    write_xlsx(table, where[output], "matrix", freeze_header=True)
         if output is None:
             common.write_stdout(matrix_text(table), binary=False)
         if common.stderr_is_tty():
@@ -161,15 +162,6 @@ def matrix(
             if written:
                 common.say(f"{len(table)} rows from {len(batch.documents)} documents written to {', '.join(written)}")
     raise typer.Exit(batch.exit_code)
-
-
-def _write_xlsx(table, path: Path) -> None:
-    import pandas as pd
-
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name="matrix")
-        sheet = writer.sheets["matrix"]
-        sheet.freeze_panes = "A2"
 
 
 def matrix_text(table) -> str:

@@ -30,7 +30,7 @@ import pandas as pd
 from ofsted_nlp.schema import THEMES
 from ofsted_nlp.views.matrix import UNKNOWN, authority_columns, themes_of
 
-__all__ = ["DATA_COLUMNS", "META_COLUMNS", "check_ees", "ees_tables", "write_ees"]
+__all__ = ["DATA_COLUMNS", "META_COLUMNS", "check_ees", "ees_tables", "write_ees", "write_ees_files"]
 
 COUNTRY = ("E92000001", "England")
 OBSERVATIONAL = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name",
@@ -263,6 +263,14 @@ def write_ees(data: pd.DataFrame, meta: pd.DataFrame, path: str | Path) -> tuple
         raise ValueError(f"{path.name!r}: an EES data file is a .csv named in lower case without spaces")
     meta_file = meta_path(path)
     with _atomic(path) as tmp_data, _atomic(meta_file) as tmp_meta:
-        data.to_csv(tmp_data, index=False, lineterminator="\n", encoding="utf-8")
-        meta.to_csv(tmp_meta, index=False, lineterminator="\n", encoding="utf-8")
+        write_ees_files(data, meta, tmp_data, tmp_meta)
     return path, meta_file
+
+
+def write_ees_files(data: pd.DataFrame, meta: pd.DataFrame, data_file: str | Path, meta_file: str | Path) -> None:
+    """Write the two files as they stand (UTF-8, no BOM, comma separated), text cells never formulas
+    (:mod:`ofsted_nlp.io.cells`); the indicators are numbers written as text and stay as they are."""
+    from ofsted_nlp.io.cells import write_csv
+
+    write_csv(data, data_file, numbers=INDICATORS)
+    write_csv(meta, meta_file)
