@@ -1086,3 +1086,109 @@ def test_matrix_and_change_outputs_hold_no_formula(formulas, tmp_path):
     meta = pd.read_csv(tmp_path / "f.meta.csv", dtype=str, keep_default_na=False)
     assert data["net_balance"].str.startswith("-0.").any()
     assert check_ees(data, meta) == []
+
+
+# --------------------------------------------------------------------------- issue 21.6: outputs and training
+
+
+def test_ees_export_keeps_a_meta_file_it_did_not_write(tmp_path):
+    """21.6: ``echo notes > f.meta.csv; matrix --format ees -o f.csv`` is refused (one line, nothing written,
+    the notes kept) unless --replace-meta; a metadata file the tool wrote is replaced as before."""
+    from ofsted_nlp.views.ees import MetaFileExists, ees_tables, write_ees
+
+    meta = tmp_path / "f.meta.csv"
+    meta.write_text("notes\n")
+    done = cli("matrix", str(seed("003")), "--format", "ees", "-o", str(tmp_path / "f.csv"))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert len(lines) == 1 and f"{meta}: already exists and is not an EES metadata file ofsted-nlp wrote" in lines[0]
+    assert "--replace-meta" in lines[0]
+    assert meta.read_text() == "notes\n" and sorted(p.name for p in tmp_path.iterdir()) == ["f.meta.csv"]
+    with pytest.raises(MetaFileExists):
+        write_ees(*ees_tables(pd_findings()), tmp_path / "f.csv")
+    assert meta.read_text() == "notes\n"
+    done = inproc("matrix", str(seed("003")), "--format", "ees", "-o", str(tmp_path / "f.csv"), "--replace-meta")
+    assert done.returncode == 0, done.stderr
+    assert meta.read_text().startswith("col_name,col_type,label,")
+    ours = meta.read_bytes()
+    meta.write_bytes(b"")
+    done = inproc("matrix", str(seed("003")), "--format", "ees", "-o", str(tmp_path / "f.csv"))  # ours: replaced
+    assert done.returncode == 0, done.stderr
+    assert meta.read_bytes() == ours
+    done = inproc("matrix", str(seed("003")), "--format", "ees", "-o", str(tmp_path / "f.csv"))
+    assert done.returncode == 0, done.stderr
+
+
+def pd_findings():
+    """A findings table of seed letter 003, as the notebook API makes it."""
+    from ofsted_nlp import findings_table, load_model
+
+    return findings_table([read_letter(seed("003"))], load_model())
+
+
+@pytest.fixture
+def full_disk(tmp_path) -> Iterator[Path]:
+    """A 2 MB tmpfs, filled: every write there fails with ENOSPC (needs root to mount; skipped otherwise)."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        with open(mount / "fill", "wb") as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            except OSError:
+                pass
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.mark.parametrize("args, named", [
+    (("tag", "-o", "out.xlsx"), "out.xlsx"),
+    (("matrix", "-o", "m.xlsx"), "m.xlsx"),
+    (("matrix", "--format", "ees", "-o", "m.csv"), "m.csv"),
+    (("matrix", "-o", "m.csv", "--plot", "p.png"), None),
+    (("evidence", "-o", "ev.xlsx"), "ev.xlsx"),
+], ids=["tag-xlsx", "matrix-xlsx", "matrix-ees", "matrix-plot", "evidence-xlsx"])
+def test_a_full_disk_is_one_line_naming_the_file(full_disk, args, named):
+    """21.6: on a full disk each output is one line that names the file (the plot or the table, whichever
+    failed), no ``Exception ignored in ZipFile.__del__`` traceback, nothing left behind."""
+    command, *rest = args
+    done = cli(command, str(seed("003")), *[str(full_disk / a) if "." in a else a for a in rest])
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert len(lines) == 1, lines
+    if named is None:
+        assert re.fullmatch(rf"ofsted-nlp: {re.escape(str(full_disk))}/(m\.csv|p\.png): cannot be written "
+                            r"\(No space left on device\); nothing written", lines[0]), lines
+    else:
+        assert lines == [f"ofsted-nlp: {full_disk / named}: cannot be written (No space left on device); "
+                         "nothing written"]
+    assert sorted(p.name for p in full_disk.iterdir()) == ["fill"]
+
+
+def test_a_failed_write_names_the_output_not_its_temporary_file(tmp_path, monkeypatch):
+    """21.6: ENOSPC simulated in the EES export and the matrix CSV (an error that names no file): the line
+    names the output the user gave, not nothing or the temporary ``.part``."""
+    import errno
+
+    import pandas as pd
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    for args, named in ((("--format", "ees", "-o", "f.csv"), "f.csv"), (("-o", "m.csv"), "m.csv")):
+        done = inproc("matrix", str(seed("003")), *[str(tmp_path / a) if "." in a else a for a in args])
+        lines = assert_clean_stderr(done.stderr)
+        assert done.returncode == 2
+        assert lines == [f"ofsted-nlp: {tmp_path / named}: cannot be written (No space left on device); "
+                         "nothing written"]
+    assert list(tmp_path.iterdir()) == []
+

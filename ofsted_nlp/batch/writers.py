@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable, Sequence, Union
 
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS, FINDING_COLUMNS, FindingRow, record_of
-from ofsted_nlp.io.cells import CSV_PREFIX, FORMULA_STARTS, csv_cell, text_cell
+from ofsted_nlp.io.cells import CSV_PREFIX, FORMULA_STARTS, csv_cell, save_workbook, text_cell
 from ofsted_nlp.schema import SCORE_KEYS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -355,9 +355,11 @@ class XlsxWriter:
                             for v in values])
 
     def close(self) -> None:
+        """Save the workbook (made in memory, then written in one go: a full disk is one OSError naming the
+        file, with no zip archive left open to fail again when it is collected)."""
         if not self.saved:
             self.saved = True
-            self.wb.save(self.path)
+            save_workbook(self.wb, self.path)
 
     def abort(self) -> None:
         """Close the sheet's row stream and drop openpyxl's temporary file, writing no workbook."""

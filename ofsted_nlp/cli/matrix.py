@@ -61,6 +61,9 @@ def matrix(
         "--plot", "-p", dir_okay=False, show_default=False,
         help="Draw a heatmap of the --value to FILE.png or FILE.html (interactive, counts on hover); cells from "
              "fewer than 3 findings are hatched.")] = None,
+    replace_meta: Annotated[bool, typer.Option(
+        "--replace-meta", help="With --format ees: replace FILE.meta.csv even if ofsted-nlp did not write it "
+                               "(by default such a file is kept and nothing is written).")] = False,
     model: common.ModelOpt = None,
     jobs: common.JobsOpt = 1,
     trust_pickle: common.TrustPickleOpt = False,
@@ -101,9 +104,15 @@ def matrix(
         if path is not None:
             common.check_output(path, option)
     if format is Format.ees and output is not None:
-        from ofsted_nlp.views.ees import meta_path
+        from ofsted_nlp.views.ees import MetaFileExists, check_meta_file, meta_path
 
         common.check_output(meta_path(output), "--output")
+        if not replace_meta:
+            try:
+                check_meta_file(meta_path(output))
+            except MetaFileExists as exc:
+                raise common.BadParameter(f"{exc}; give --replace-meta to replace it, or another --output",
+                                           param_hint="'--output'") from None
     with common.command_errors():
         # Both outputs are checked and given their temporary files before any work, and written together:
         # both or neither.
@@ -136,10 +145,12 @@ def matrix(
             if neighbours:
                 table = neighbours_first(table, neighbours)
             if plot is not None:
+                from ofsted_nlp.io.atomic import named
                 from ofsted_nlp.views import plots
 
                 draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
-                draw(table, where[plot], title=selection.describe(len(documents)), highlight=neighbours)
+                with named(where[plot]):
+                    draw(table, where[plot], title=selection.describe(len(documents)), highlight=neighbours)
             if output is not None and format is Format.ees:
                 from ofsted_nlp.views.ees import ees_tables, meta_path, write_ees_files
 

@@ -20,14 +20,17 @@ they are.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from ofsted_nlp.io.atomic import named
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = ["CSV_PREFIX", "FORMULA_STARTS", "csv_text", "csv_cell", "csv_frame", "write_csv", "text_only",
-           "text_cell", "write_xlsx"]
+           "text_cell", "write_xlsx", "save_workbook", "write_bytes"]
 
 FORMULA_STARTS = frozenset("=+-@\t\r")  # a cell starting so is read as a formula (OWASP)
 CSV_PREFIX = "'"
@@ -67,8 +70,10 @@ def csv_frame(frame: pd.DataFrame, numbers: Iterable[str] = ()) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, numbers: Sequence[str] = ()) -> None:
-    """``frame`` as a UTF-8 CSV (no index, "\\n" line ends), text cells as :func:`csv_frame` makes them."""
-    csv_frame(frame, numbers).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    """``frame`` as a UTF-8 CSV (no index, "\\n" line ends), text cells as :func:`csv_frame` makes them; an
+    OSError names ``path``."""
+    with named(path):
+        csv_frame(frame, numbers).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def text_cell(sheet: Any, value: str) -> Any:
@@ -93,12 +98,30 @@ def text_only(sheet: Any) -> int:
 
 
 def write_xlsx(frame: pd.DataFrame, path: str | Path, sheet: str, freeze_header: bool = False) -> None:
-    """``frame`` as a workbook of one sheet (no index) whose strings are strings (:func:`text_only`)."""
+    """``frame`` as a workbook of one sheet (no index) whose strings are strings (:func:`text_only`).
+
+    Made in memory, then written in one go (:func:`write_bytes`): a full disk is one OSError naming ``path``,
+    with no half-written zip archive left to fail again when it is collected."""
     import pandas as pd
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name=sheet)
         ws = writer.sheets[sheet]
         if freeze_header:
             ws.freeze_panes = "A2"
         text_only(ws)
+    write_bytes(path, buffer.getbuffer())
+
+
+def save_workbook(book: Any, path: str | Path) -> None:
+    """Save an openpyxl workbook as :func:`write_xlsx` writes one: made in memory, then written in one go."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_bytes(path, buffer.getbuffer())
+
+
+def write_bytes(path: str | Path, data: bytes | memoryview) -> None:
+    """Write ``data`` to ``path``; an OSError (a full disk) names ``path``."""
+    with named(path), open(path, "wb") as fh:
+        fh.write(data)
