@@ -1192,3 +1192,55 @@ def test_a_failed_write_names_the_output_not_its_temporary_file(tmp_path, monkey
                          "nothing written"]
     assert list(tmp_path.iterdir()) == []
 
+
+def _seed_rows() -> list[list[str]]:
+    import csv
+
+    with open(REPO / "data" / "labels" / "seeds.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def _bad_seeds(case: str, path: Path) -> None:
+    header, *rows = _seed_rows()
+    if case == "twice":
+        _write_rows(path, [header] + rows + rows)
+    elif case == "one-polarity":
+        _write_rows(path, [header] + [r[:4] + ["negative"] for r in rows])
+    elif case == "header-only":
+        _write_rows(path, [header])
+    elif case == "single-row":
+        _write_rows(path, [header, rows[0]])
+    elif case == "huge-field":
+        _write_rows(path, [header] + rows[:2] + [rows[2][:2] + ["x" * (2 * 2**20)] + rows[2][3:]] + rows[3:])
+    elif case == "index":
+        _write_rows(path, [header] + rows[:4] + [rows[4][:1] + ["five"] + rows[4][2:]] + rows[5:])
+
+
+@pytest.mark.parametrize("case, message", [
+    ("twice", "seeds.csv:188: sentence labelled twice (000_d08d9c219d03248a 85cd47e663b07464, first on line 2)"),
+    ("one-polarity", "seeds.csv: all 186 labels are negative; training needs labels of at least 2 polarities"),
+    ("header-only", "seeds.csv: no labels (a header and nothing else)"),
+    ("single-row", "seeds.csv: the 1 label is neutral; training needs labels of at least 2 polarities"),
+    ("huge-field", "seeds.csv:4: not a CSV row (a field of more than 131,072 characters)"),
+    ("index", "seeds.csv:6: index must be a whole number, got 'five'"),
+])
+def test_bad_seed_labels_are_one_line_naming_file_and_line(tmp_path, case, message):
+    """21.6: ``train`` on a seeds.csv with every row twice, of one polarity, a header only, a single row, a
+    field of megabytes or an index that is not a number: one line naming the file (and line) and the problem,
+    exit 2, no model written, before any fitting (so no scikit-learn warnings)."""
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    _bad_seeds(case, labels / "seeds.csv")
+    done = inproc("train", "--labels", str(labels), "--no-evaluate", "--no-soft", "-o", str(tmp_path / "m.npz"))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert lines[-1] == f"ofsted-nlp: {labels}/{message}", lines
+    assert len(lines) <= 2  # at most the count of sentences read before it
+    assert not (tmp_path / "m.npz").exists()
