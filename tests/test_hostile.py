@@ -980,6 +980,16 @@ def test_tag_xlsx_stores_formula_text_as_text(formulas, tmp_path):
     assert texts.count(FORMULA_NAME) > 50  # every finding of that letter names it, as text
 
 
+def test_tag_xlsx_stores_an_error_code_name_as_text(tmp_path):
+    """21.1: a file named ``#REF!.txt``: openpyxl took the ``document`` cells for error values; they are text."""
+    (tmp_path / "in").mkdir()
+    shutil.copy(seed("001"), tmp_path / "in" / "#REF!.txt")
+    done = inproc("tag", str(tmp_path / "in"), "-o", str(tmp_path / "out.xlsx"))
+    assert done.returncode == 0, done.stderr
+    cells = [c for c in _xlsx_cells(tmp_path / "out.xlsx") if c.column == 1 and c.row > 1]
+    assert cells and {(c.data_type, c.value) for c in cells} == {("s", "#REF!")}
+
+
 def test_tag_csv_prefixes_formula_text(formulas, tmp_path):
     """21.1: the CSV's text cells that start like a formula get a single quote in front; JSON lines keep the
     text as it is (JSON is not a spreadsheet)."""
