@@ -1072,3 +1072,339 @@ def test_sigterm_ends_tagging_with_a_slow_model_at_once(tmp_path):
     assert assert_clean_stderr(err) == ["ofsted-nlp: terminated; nothing written"]
     assert took < 30, took
     assert sorted(p.name for p in tmp_path.iterdir()) == ["slow"]
+
+
+# --------------------------------------------------------------------------- issue 21.1: formula injection
+
+HYPERLINK = '=HYPERLINK("evil","Supervision is poor") and caseloads are too high for workers.'
+CALC = "=cmd|' /C calc'!A0 and caseloads are too high for workers."
+FORMULA_NAME = '=HYPERLINK("http:||evil.example","click")'
+
+
+def _with_findings(lines: list[str]) -> str:
+    """Seed letter 003 with ``lines`` added as bullets under its findings heading."""
+    text = seed("003").read_text(encoding="utf-8").splitlines()
+    at = text.index("Findings") + 1
+    for line in reversed(lines):
+        text[at:at] = ["", f"- {line}"]
+    return "\n".join(text) + "\n"
+
+
+@pytest.fixture(scope="module")
+def formulas(tmp_path_factory) -> Path:
+    """A folder: letter L with the two formulas as findings, and letter 003 under a file name that is a formula."""
+    d = tmp_path_factory.mktemp("formulas") / "in"
+    d.mkdir()
+    (d / "L.txt").write_text(_with_findings([HYPERLINK, CALC]), encoding="utf-8")
+    shutil.copy(seed("003"), d / f"{FORMULA_NAME}.txt")
+    return d
+
+
+def _xlsx_cells(path: Path) -> list:
+    import openpyxl
+
+    return [c for row in openpyxl.load_workbook(path).active.iter_rows() for c in row]
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def test_tag_xlsx_stores_formula_text_as_text(formulas, tmp_path):
+    """21.1: a finding ``=HYPERLINK(...)`` or ``=cmd|...`` is a string cell holding the sentence, no formula;
+    so is every cell of the ``document`` column of the file named ``=HYPERLINK(...).txt``."""
+    done = inproc("tag", str(formulas), "-o", str(tmp_path / "out.xlsx"))
+    assert_clean_stderr(done.stderr)
+    assert done.returncode == 0
+    cells = _xlsx_cells(tmp_path / "out.xlsx")
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = [c.value for c in cells if c.data_type == "s"]
+    assert HYPERLINK in texts and CALC in texts
+    assert texts.count(FORMULA_NAME) > 50  # every finding of that letter names it, as text
+
+
+def test_tag_xlsx_stores_an_error_code_name_as_text(tmp_path):
+    """21.1: a file named ``#REF!.txt``: openpyxl took the ``document`` cells for error values; they are text."""
+    (tmp_path / "in").mkdir()
+    shutil.copy(seed("001"), tmp_path / "in" / "#REF!.txt")
+    done = inproc("tag", str(tmp_path / "in"), "-o", str(tmp_path / "out.xlsx"))
+    assert done.returncode == 0, done.stderr
+    cells = [c for c in _xlsx_cells(tmp_path / "out.xlsx") if c.column == 1 and c.row > 1]
+    assert cells and {(c.data_type, c.value) for c in cells} == {("s", "#REF!")}
+
+
+def test_tag_csv_prefixes_formula_text(formulas, tmp_path):
+    """21.1: the CSV's text cells that start like a formula get a single quote in front; JSON lines keep the
+    text as it is (JSON is not a spreadsheet)."""
+    done = inproc("tag", str(formulas), "-o", str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    rows = _csv_rows(tmp_path / "out.csv")
+    texts = [r["text"] for r in rows]
+    assert "'" + HYPERLINK in texts and "'" + CALC in texts
+    assert {r["document"] for r in rows} == {"L", "'" + FORMULA_NAME}
+    for r in rows:
+        for cell in r.values():
+            assert cell[:1] not in "=+-@\t\r" or not cell or _is_number(cell), cell
+    done = inproc("tag", str(formulas), "-f", "jsonl")
+    import json
+
+    records = [json.loads(line) for line in done.stdout.decode().splitlines()]
+    assert HYPERLINK in [r["text"] for r in records]
+    assert FORMULA_NAME in {r["document"] for r in records}
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_tag_csv_prefixes_every_formula_start(tmp_path, start):
+    """21.1: a document named ``<start>x`` is ``'<start>x`` in the CSV, in both of the CSV writer's paths (the
+    fast one, and the csv module's for scores it does not read)."""
+    from ofsted_nlp.batch.rows import FindingRow
+    from ofsted_nlp.batch.writers import open_writer
+
+    (tmp_path / "in").mkdir()
+    shutil.copy(seed("003"), tmp_path / "in" / f"{start}x.txt")
+    done = inproc("tag", str(tmp_path / "in"), "-o", str(tmp_path / "out.csv"))
+    assert done.returncode == 0, done.stderr
+    assert {r["document"] for r in _csv_rows(tmp_path / "out.csv")} == {f"'{start}x"}
+    import io
+
+    fields = {name: None for name in FindingRow._fields} | {
+        "document": f"{start}doc", "index": -1, "text": f"{start}1+1", "themes": (), "polarity": "neutral",
+        "recommendation": False, "scores": (float("nan"),) * 9}  # NaN scores: the csv module writes the row
+    buffer = io.StringIO()
+    writer = open_writer("csv", buffer)
+    writer.add_rows([FindingRow(**fields)])
+    writer.close()
+    import csv
+
+    (row,) = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+    assert (row["document"], row["text"], row["index"]) == (f"'{start}doc", f"'{start}1+1", "-1")
+
+
+def test_csv_cells_tab_and_carriage_return_and_numbers():
+    """21.1: tab and carriage return are formula starts too; numbers stay numbers (-0.5 in a number column),
+    text that looks like one is prefixed ("-0.5" from a sentence)."""
+    import pandas as pd
+
+    from ofsted_nlp.io.cells import csv_frame
+
+    frame = pd.DataFrame({"net": [-0.5, 0.25], "text": ["-0.5", "\tcalc"], "other": ["\rx", "fine"],
+                          "shown": ["-0.50", "z"]})
+    safe = csv_frame(frame, numbers=["shown"])
+    assert safe["net"].tolist() == [-0.5, 0.25] and safe["net"].dtype == float
+    assert safe["text"].tolist() == ["'-0.5", "'\tcalc"]
+    assert safe["other"].tolist() == ["'\rx", "fine"]
+    assert safe["shown"].tolist() == ["-0.50", "z"]
+    assert frame["text"].tolist() == ["-0.5", "\tcalc"]  # the caller's table is left as it was
+
+
+def test_evidence_outputs_hold_no_formula(formulas, tmp_path):
+    """21.1: ``evidence -o ev.xlsx`` stores the two formula sentences (and the formula file name) as text;
+    ``-o ev.csv`` prefixes them."""
+    done = inproc("evidence", str(formulas), "--theme", "caseloads", "-o", str(tmp_path / "ev.xlsx"))
+    assert done.returncode == 0, done.stderr
+    cells = _xlsx_cells(tmp_path / "ev.xlsx")
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    texts = [c.value for c in cells if c.data_type == "s"]
+    assert HYPERLINK in texts and CALC in texts and FORMULA_NAME in texts
+    done = inproc("evidence", str(formulas), "--theme", "caseloads", "-o", str(tmp_path / "ev.csv"))
+    assert done.returncode == 0, done.stderr
+    rows = _csv_rows(tmp_path / "ev.csv")
+    assert {"'" + HYPERLINK, "'" + CALC} <= {r["text"] for r in rows}
+    assert "'" + FORMULA_NAME in {r["document"] for r in rows}
+
+
+def test_matrix_and_change_outputs_hold_no_formula(formulas, tmp_path):
+    """21.1: ``matrix --by document`` and ``change`` name the documents: as text in xlsx, prefixed in CSV;
+    their nets stay numbers (negative ones unprefixed), as do the EES file's net balances (text there)."""
+    import pandas as pd
+
+    from ofsted_nlp.views.ees import check_ees
+
+    for args, name in ((("matrix", "--by", "document"), "m"), (("change",), "c")):
+        done = inproc(*args, str(formulas), "-o", str(tmp_path / f"{name}.xlsx"))
+        assert done.returncode == 0, done.stderr
+        cells = _xlsx_cells(tmp_path / f"{name}.xlsx")
+        assert [c.coordinate for c in cells if c.data_type == "f"] == []
+        assert FORMULA_NAME in [c.value for c in cells if c.data_type == "s"]
+        assert any(c.data_type == "n" and isinstance(c.value, float) and c.value < 0 for c in cells)
+        done = inproc(*args, str(formulas), "-o", str(tmp_path / f"{name}.csv"))
+        assert done.returncode == 0, done.stderr
+        cells = [v for r in _csv_rows(tmp_path / f"{name}.csv") for v in r.values()]
+        assert "'" + FORMULA_NAME in cells and FORMULA_NAME not in cells
+        assert any(v.startswith("-0.") and _is_number(v) for v in cells)
+        assert all(v[:1] not in "=+-@\t\r" or _is_number(v) for v in cells if v)
+    done = inproc("matrix", str(formulas), "--format", "ees", "-o", str(tmp_path / "f.csv"))
+    assert done.returncode == 0, done.stderr
+    data = pd.read_csv(tmp_path / "f.csv", dtype=str, keep_default_na=False)
+    meta = pd.read_csv(tmp_path / "f.meta.csv", dtype=str, keep_default_na=False)
+    assert data["net_balance"].str.startswith("-0.").any()
+    assert check_ees(data, meta) == []
+
+
+# --------------------------------------------------------------------------- issue 21.6: outputs and training
+
+
+def test_ees_export_keeps_a_meta_file_it_did_not_write(tmp_path):
+    """21.6: ``echo notes > f.meta.csv; matrix --format ees -o f.csv`` is refused (one line, nothing written,
+    the notes kept) unless --replace-meta; a metadata file the tool wrote is replaced as before."""
+    from ofsted_nlp.views.ees import MetaFileExists, ees_tables, write_ees
+
+    meta = tmp_path / "f.meta.csv"
+    meta.write_text("notes\n")
+    done = cli("matrix", str(seed("003")), "--format", "ees", "-o", str(tmp_path / "f.csv"))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert len(lines) == 1 and f"{meta}: already exists and is not an EES metadata file ofsted-nlp wrote" in lines[0]
+    assert "--replace-meta" in lines[0]
+    assert meta.read_text() == "notes\n" and sorted(p.name for p in tmp_path.iterdir()) == ["f.meta.csv"]
+    with pytest.raises(MetaFileExists):
+        write_ees(*ees_tables(pd_findings()), tmp_path / "f.csv")
+    assert meta.read_text() == "notes\n"
+    done = inproc("matrix", str(seed("003")), "--format", "ees", "-o", str(tmp_path / "f.csv"), "--replace-meta")
+    assert done.returncode == 0, done.stderr
+    assert meta.read_text().startswith("col_name,col_type,label,")
+    ours = meta.read_bytes()
+    meta.write_bytes(b"")
+    done = inproc("matrix", str(seed("003")), "--format", "ees", "-o", str(tmp_path / "f.csv"))  # ours: replaced
+    assert done.returncode == 0, done.stderr
+    assert meta.read_bytes() == ours
+    done = inproc("matrix", str(seed("003")), "--format", "ees", "-o", str(tmp_path / "f.csv"))
+    assert done.returncode == 0, done.stderr
+
+
+def pd_findings():
+    """A findings table of seed letter 003, as the notebook API makes it."""
+    from ofsted_nlp import findings_table, load_model
+
+    return findings_table([read_letter(seed("003"))], load_model())
+
+
+@pytest.fixture
+def full_disk(tmp_path) -> Iterator[Path]:
+    """A 2 MB tmpfs, filled: every write there fails with ENOSPC (needs root to mount; skipped otherwise)."""
+    mount = tmp_path / "full"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        with open(mount / "fill", "wb") as fh:
+            try:
+                while True:
+                    fh.write(b"\0" * 65536)
+                    fh.flush()
+            except OSError:
+                pass
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.mark.parametrize("args, named", [
+    (("tag", "-o", "out.xlsx"), "out.xlsx"),
+    (("matrix", "-o", "m.xlsx"), "m.xlsx"),
+    (("matrix", "--format", "ees", "-o", "m.csv"), "m.csv"),
+    (("matrix", "-o", "m.csv", "--plot", "p.png"), None),
+    (("evidence", "-o", "ev.xlsx"), "ev.xlsx"),
+], ids=["tag-xlsx", "matrix-xlsx", "matrix-ees", "matrix-plot", "evidence-xlsx"])
+def test_a_full_disk_is_one_line_naming_the_file(full_disk, args, named):
+    """21.6: on a full disk each output is one line that names the file (the plot or the table, whichever
+    failed), no ``Exception ignored in ZipFile.__del__`` traceback, nothing left behind."""
+    command, *rest = args
+    done = cli(command, str(seed("003")), *[str(full_disk / a) if "." in a else a for a in rest])
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert len(lines) == 1, lines
+    if named is None:
+        assert re.fullmatch(rf"ofsted-nlp: {re.escape(str(full_disk))}/(m\.csv|p\.png): cannot be written "
+                            r"\(No space left on device\); nothing written", lines[0]), lines
+    else:
+        assert lines == [f"ofsted-nlp: {full_disk / named}: cannot be written (No space left on device); "
+                         "nothing written"]
+    assert sorted(p.name for p in full_disk.iterdir()) == ["fill"]
+
+
+def test_a_failed_write_names_the_output_not_its_temporary_file(tmp_path, monkeypatch):
+    """21.6: ENOSPC simulated in the EES export and the matrix CSV (an error that names no file): the line
+    names the output the user gave, not nothing or the temporary ``.part``."""
+    import errno
+
+    import pandas as pd
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+    for args, named in ((("--format", "ees", "-o", "f.csv"), "f.csv"), (("-o", "m.csv"), "m.csv")):
+        done = inproc("matrix", str(seed("003")), *[str(tmp_path / a) if "." in a else a for a in args])
+        lines = assert_clean_stderr(done.stderr)
+        assert done.returncode == 2
+        assert lines == [f"ofsted-nlp: {tmp_path / named}: cannot be written (No space left on device); "
+                         "nothing written"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def _seed_rows() -> list[list[str]]:
+    import csv
+
+    with open(REPO / "data" / "labels" / "seeds.csv", encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def _write_rows(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def _bad_seeds(case: str, path: Path) -> None:
+    header, *rows = _seed_rows()
+    if case == "twice":
+        _write_rows(path, [header] + rows + rows)
+    elif case == "one-polarity":
+        _write_rows(path, [header] + [r[:4] + ["negative"] for r in rows])
+    elif case == "header-only":
+        _write_rows(path, [header])
+    elif case == "single-row":
+        _write_rows(path, [header, rows[0]])
+    elif case == "huge-field":
+        _write_rows(path, [header] + rows[:2] + [rows[2][:2] + ["x" * (2 * 2**20)] + rows[2][3:]] + rows[3:])
+    elif case == "index":
+        _write_rows(path, [header] + rows[:4] + [rows[4][:1] + ["five"] + rows[4][2:]] + rows[5:])
+
+
+@pytest.mark.parametrize("case, message", [
+    ("twice", "seeds.csv:188: sentence labelled twice (000_d08d9c219d03248a 85cd47e663b07464, first on line 2)"),
+    ("one-polarity", "seeds.csv: all 186 labels are negative; training needs labels of at least 2 polarities"),
+    ("header-only", "seeds.csv: no labels (a header and nothing else)"),
+    ("single-row", "seeds.csv: the 1 label is neutral; training needs labels of at least 2 polarities"),
+    ("huge-field", "seeds.csv:4: not a CSV row (a field of more than 131,072 characters)"),
+    ("index", "seeds.csv:6: index must be a whole number, got 'five'"),
+])
+def test_bad_seed_labels_are_one_line_naming_file_and_line(tmp_path, case, message):
+    """21.6: ``train`` on a seeds.csv with every row twice, of one polarity, a header only, a single row, a
+    field of megabytes or an index that is not a number: one line naming the file (and line) and the problem,
+    exit 2, no model written, before any fitting (so no scikit-learn warnings)."""
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    _bad_seeds(case, labels / "seeds.csv")
+    done = inproc("train", "--labels", str(labels), "--no-evaluate", "--no-soft", "-o", str(tmp_path / "m.npz"))
+    lines = assert_clean_stderr(done.stderr)
+    assert done.returncode == 2
+    assert lines[-1] == f"ofsted-nlp: {labels}/{message}", lines
+    assert len(lines) <= 2  # at most the count of sentences read before it
+    assert not (tmp_path / "m.npz").exists()

@@ -1,5 +1,9 @@
 """Writers of tagged findings: CSV, JSON lines, Excel and a readable table.
 
+CSV and Excel cells are never formulas (:mod:`ofsted_nlp.io.cells`): a CSV text cell that starts like one
+(``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a single quote in front; a workbook stores every
+string as a string. JSON lines and the table hold the text as it is.
+
 Each writer takes findings document by document (``add(result)`` for a
 :class:`~ofsted_nlp.batch.pipeline.DocumentResult`, or ``add_rows(rows)``) and
 ``close`` finishes the output; ``abort`` stops without finishing it. Columns
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Iterable, Sequence, Union
 
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS, FINDING_COLUMNS, FindingRow, record_of
+from ofsted_nlp.io.cells import CSV_PREFIX, FORMULA_STARTS, csv_cell, save_workbook, text_cell
 from ofsted_nlp.schema import SCORE_KEYS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,13 +145,13 @@ class CsvWriter(Writer):
                 return
         texts = _scores_texts(rows)
         if texts is None:
-            self.writer.writerows(map(row_cells, rows))
+            self.writer.writerows([list(map(csv_cell, row_cells(row))) for row in rows])
             return
         cells = [["" if v is None else v for v in row] for row in rows]
         for row, cell, text in zip(rows, cells, texts):
             cell[_THEMES] = ";".join(row.themes)
             cell[_SCORES] = text
-        self.writer.writerows(cells)
+        self.writer.writerows([list(map(csv_cell, cell)) for cell in cells])
 
     def _lines(self, rows: list[FindingRow]) -> str | None:
         """The rows' CSV lines, the text ``csv.writer`` writes, built column by column: the text and the
@@ -224,18 +229,20 @@ def _quote(value: str) -> str:
 
 
 def _quote_all(values: Iterable[str]) -> list[str]:
-    search = _NEEDS_QUOTES
+    """Text cells as csv.writer quotes them, each first made safe as :func:`~ofsted_nlp.io.cells.csv_text`."""
+    search, starts, prefix = _NEEDS_QUOTES, FORMULA_STARTS, CSV_PREFIX
+    values = [prefix + v if v[:1] in starts else v for v in values]
     return ['"' + v.replace('"', '""') + '"' if search(v) else v for v in values]
 
 
 def _cell(value: object) -> str:
-    """One cell's CSV text: None empty, a tuple of themes joined by ';', anything else its str(), quoted
-    as csv.writer quotes."""
+    """One cell's CSV text: None empty, a tuple of themes joined by ';', text made safe as
+    :func:`~ofsted_nlp.io.cells.csv_text`, anything else its str(), quoted as csv.writer quotes."""
     if value is None:
         return ""
     if isinstance(value, tuple):
-        return _quote(";".join(value))
-    return _quote(value if isinstance(value, str) else str(value))
+        return _quote(csv_cell(";".join(value)))
+    return _quote(csv_cell(value) if isinstance(value, str) else str(value))
 
 
 def _head_text(values: tuple) -> str:
@@ -342,12 +349,17 @@ class XlsxWriter:
     def add_rows(self, rows: Iterable[FindingRow]) -> None:
         for cells in map(row_cells, rows):
             # Control characters from PDFs are not allowed in Excel cells.
-            self.ws.append([self.illegal.sub("", v) if isinstance(v, str) else v for v in cells])
+            values = [self.illegal.sub("", v) if isinstance(v, str) else v for v in cells]
+            # openpyxl stores a string starting "=" as a formula, one such as "#N/A" as an error: not these
+            self.ws.append([text_cell(self.ws, v) if isinstance(v, str) and v[:1] in ("=", "#") else v
+                            for v in values])
 
     def close(self) -> None:
+        """Save the workbook (made in memory, then written in one go: a full disk is one OSError naming the
+        file, with no zip archive left open to fail again when it is collected)."""
         if not self.saved:
             self.saved = True
-            self.wb.save(self.path)
+            save_workbook(self.wb, self.path)
 
     def abort(self) -> None:
         """Close the sheet's row stream and drop openpyxl's temporary file, writing no workbook."""

@@ -256,8 +256,8 @@ def output_files(paths: Sequence[Path]) -> Iterator[list[Path]]:
         with atomic_paths(paths) as tmps:
             yield tmps
     except OSError as exc:
-        where = f"{printable(exc.filename)}: " if getattr(exc, "filename", None) else ""
-        raise CommandError(f"{where}cannot be written ({exc.strerror or exc}); nothing written") from None
+        named = getattr(exc, "filename", None) or " or ".join(map(str, paths))  # the file, else the files written
+        raise CommandError(f"{printable(named)}: cannot be written ({exc.strerror or exc}); nothing written") from None
 
 
 def write_output(path: Path, write: Callable[[Path], object]) -> None:

@@ -22,7 +22,7 @@ def evaluate(
     """Score the method by cross-validation grouped by authority (no authority in both train and
     test), side by side with a keyword tagger built from the codebook and a majority-class dummy."""
     with common.command_errors():
-        from ofsted_nlp.training.dataset import LABELS_DIR, SHARED_CORPUS, load_training_data
+        from ofsted_nlp.training.dataset import LABELS_DIR, SHARED_CORPUS, check_trainable, load_training_data
         from ofsted_nlp.training.evaluation import cross_validate
         from ofsted_nlp.training.fit import FEATURE_PARAMS, POLARITY_PARAMS, THEME_PARAMS
         from ofsted_nlp.training.labels import THEMES, LabelError
@@ -33,6 +33,7 @@ def evaluate(
             common.check_output(json_out, "--json")
         try:
             data = load_training_data(labels_dir, corpus_dir)
+            check_trainable(data, labels_dir)
         except LabelError as exc:
             raise common.CommandError(str(exc)) from None
         if len(set(data.groups)) < folds:

@@ -66,6 +66,9 @@ def matrix(
         "--plot", "-p", dir_okay=False, show_default=False,
         help="Draw a heatmap of the --value to FILE.png or FILE.html (interactive, counts on hover); cells from "
              "fewer than 3 findings are hatched.")] = None,
+    replace_meta: Annotated[bool, typer.Option(
+        "--replace-meta", help="With --format ees: replace FILE.meta.csv even if ofsted-nlp did not write it "
+                               "(by default such a file is kept and nothing is written).")] = False,
     model: common.ModelOpt = None,
     jobs: common.JobsOpt = 1,
     trust_pickle: common.TrustPickleOpt = False,
@@ -111,9 +114,15 @@ def matrix(
         if path is not None:
             common.check_output(path, option)
     if format is Format.ees and output is not None:
-        from ofsted_nlp.views.ees import meta_path
+        from ofsted_nlp.views.ees import MetaFileExists, check_meta_file, meta_path
 
         common.check_output(meta_path(output), "--output")
+        if not replace_meta:
+            try:
+                check_meta_file(meta_path(output))
+            except MetaFileExists as exc:
+                raise common.BadParameter(f"{exc}; give --replace-meta to replace it, or another --output",
+                                           param_hint="'--output'") from None
     with common.command_errors():
         # Both outputs are checked and given their temporary files before any work, and written together:
         # both or neither.
@@ -154,12 +163,14 @@ def matrix(
                 except ValueError as exc:
                     raise common.CommandError(f"--sort: {exc}") from None
             if plot is not None:
+                from ofsted_nlp.io.atomic import named
                 from ofsted_nlp.views import plots
 
                 draw = plots.heatmap_png if plot.suffix.lower() == ".png" else plots.heatmap_html
-                draw(table, where[plot], title=selection.describe(len(documents)), highlight=neighbours)
+                with named(where[plot]):
+                    draw(table, where[plot], title=selection.describe(len(documents)), highlight=neighbours)
             if output is not None and format is Format.ees:
-                from ofsted_nlp.views.ees import ees_tables, meta_path
+                from ofsted_nlp.views.ees import ees_tables, meta_path, write_ees_files
                 from ofsted_nlp.views.selection import counted
 
                 national = None
@@ -168,16 +179,17 @@ def matrix(
                     england = selecting.select_documents(read_all, whole)
                     national = (everything[everything["document"].isin(set(england["document"]))], england)
                 data, meta = ees_tables(findings, documents, national=national)
-                data.to_csv(where[output], index=False, lineterminator="\n", encoding="utf-8")
-                meta.to_csv(where[meta_path(output)], index=False, lineterminator="\n", encoding="utf-8")
+                write_ees_files(data, meta, where[output], where[meta_path(output)])
                 if data.attrs.get("left_out"):
                     common.warn_line(f"{counted(data.attrs['left_out'], 'document')} with no authority or date "
                                       f"{'is' if data.attrs['left_out'] == 1 else 'are'} not in {output.name}")
             elif output is not None:
+                from ofsted_nlp.io.cells import write_csv, write_xlsx
+
                 if output.suffix.lower() == ".csv":
-                    table.to_csv(where[output], index=False, lineterminator="\n")
+                    write_csv(table, where[output])
                 else:
-                    _write_xlsx(table, where[output])
+                    write_xlsx(table, where[output], "matrix", freeze_header=True)
         if output is None:
             common.write_stdout(matrix_text(table), binary=False)
         if common.stderr_is_tty():
@@ -188,15 +200,6 @@ def matrix(
                 common.say(f"{counted(len(table), 'row')} from {counted(len(batch.documents), 'document')} written "
                            f"to {', '.join(written)}")
     raise typer.Exit(batch.exit_code)
-
-
-def _write_xlsx(table, path: Path) -> None:
-    import pandas as pd
-
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name="matrix")
-        sheet = writer.sheets["matrix"]
-        sheet.freeze_panes = "A2"
 
 
 def matrix_text(table) -> str:

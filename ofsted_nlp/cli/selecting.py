@@ -134,15 +134,18 @@ def checked(output: Path | None, suffixes: tuple[str, ...], what: str, selection
 
 
 def write_table(table, output: Path | None, text: Callable[[], str], sheet: str) -> None:
-    """A view's table: as text on stdout without --output, else whole to FILE.csv or FILE.xlsx."""
+    """A view's table: as text on stdout without --output, else whole to FILE.csv or FILE.xlsx, its cells
+    never formulas (:mod:`ofsted_nlp.io.cells`)."""
     if output is None:
         common.write_stdout(text(), binary=False)
         return
+    from ofsted_nlp.io.cells import write_csv, write_xlsx
+
     with common.output_file(output) as tmp:
         if output.suffix.lower() == ".csv":
-            table.to_csv(tmp, index=False, lineterminator="\n")
+            write_csv(table, tmp)
         else:
-            table.to_excel(tmp, index=False, sheet_name=sheet, engine="openpyxl")
+            write_xlsx(table, tmp, sheet)
 
 
 def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, exclude: Path | None = None,

@@ -5,7 +5,9 @@ temporary file, which replaces the destination only when complete. On any
 error, interruption included, the temporary file is removed and what was there
 before is left as it was. A command with several outputs writes them all
 (:func:`atomic_paths`): every destination is checked and given its temporary
-file before any work, and none is replaced unless all were written.
+file before any work, and none is replaced unless all were written. An
+OSError that comes out names the destination it was writing (not its
+temporary file), so that a full disk's message says which file.
 
 What is at the destination is respected: a symlink is followed (its target is
 replaced, the link kept); a FIFO or a character device (``/dev/null``, a
@@ -26,7 +28,7 @@ from typing import Iterator, Sequence
 
 from ofsted_nlp.io import interrupts
 
-__all__ = ["atomic_path", "atomic_paths", "OutputRefused"]
+__all__ = ["atomic_path", "atomic_paths", "named", "OutputRefused"]
 
 
 class OutputRefused(OSError):
@@ -97,6 +99,17 @@ class _Output:
 
 
 @contextmanager
+def named(path: str | Path) -> Iterator[None]:
+    """An OSError raised inside that names no file (a full disk's ENOSPC on a write) names ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        if not getattr(exc, "filename", None):
+            exc.filename = str(path)
+        raise
+
+
+@contextmanager
 def atomic_paths(paths: Sequence[str | Path]) -> Iterator[list[Path]]:
     """Yield temporary paths for ``paths``; on success each replaces (or is written to) its destination.
 
@@ -112,13 +125,17 @@ def atomic_paths(paths: Sequence[str | Path]) -> Iterator[list[Path]]:
                 outputs.append(_Output(Path(p)))
         yield [o.tmp for o in outputs]
         for o in outputs:
-            o.finish()
+            with named(o.path):
+                o.finish()
         interrupts.check()  # a signal whose exception was swallowed still stops the outputs
         for o in outputs:
-            o.commit()
-    except BaseException:
+            with named(o.path):
+                o.commit()
+    except BaseException as exc:
         for o in outputs:
             o.discard()
+            if isinstance(exc, OSError) and getattr(exc, "filename", None) == str(o.tmp):
+                exc.filename = str(o.path)  # the file the user named, not its temporary stand-in
         raise
 
 

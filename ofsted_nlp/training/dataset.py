@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from ofsted_nlp.training.labels import THEMES, Label, attach, load_corpus_labels, load_seed_labels
+from ofsted_nlp.training.labels import THEMES, Label, LabelError, attach, load_corpus_labels, load_seed_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from ofsted_nlp.reading.letter import Letter
@@ -36,6 +36,7 @@ class TrainingData:
     groups: list[str]  # authority codes, for grouped cross-validation
     unattached: list[Label]
     drawn: list[str] = field(default_factory=list)  # why each was read: "seed", "random", "round5:...", ...
+    sources: list[str] = field(default_factory=list)  # the label files read
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
@@ -83,6 +84,7 @@ def load_training_data(labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORP
     rows: list[tuple[str | None, tuple[str, ...], str, str, str, str]] = []
     unattached: list[Label] = []
     seeds_file = labels_dir / "seeds.csv"
+    sources = [str(f) for f in (seeds_file, labels_dir / "corpus.csv") if f.exists()]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if seeds_file.exists():
@@ -119,4 +121,28 @@ def load_training_data(labels_dir: Path = LABELS_DIR, corpus: Path = SHARED_CORP
         groups=[r[4] for r in rows],
         unattached=unattached,
         drawn=[r[5] for r in rows],
+        sources=sources,
     )
+
+
+MIN_AUTHORITIES = 2  # the themes' thresholds are chosen on folds by authority
+MIN_POLARITIES = 2
+
+
+def check_trainable(data: TrainingData, labels_dir: Path = LABELS_DIR) -> None:
+    """Raise :class:`~ofsted_nlp.training.labels.LabelError`, naming the label files, where a model cannot be
+    fitted on ``data``: no labels, labels of one polarity only, or labels from one authority only."""
+    where = " and ".join(data.sources) or str(labels_dir)
+    n = len(data.texts)
+    labels = f"{n} label{'s' if n != 1 else ''}"
+    if not n:
+        raise LabelError(f"{where}: no labels to train on")
+    polarities = sorted(set(data.polarity))
+    if len(polarities) < MIN_POLARITIES:
+        raise LabelError(f"{where}: {'the' if n == 1 else 'all'} {labels} {'is' if n == 1 else 'are'} "
+                         f"{polarities[0]}; training needs labels of at least {MIN_POLARITIES} polarities")
+    authorities = sorted(set(data.groups))
+    if len(authorities) < MIN_AUTHORITIES:
+        raise LabelError(f"{where}: {'the' if n == 1 else 'all'} {labels} {'is' if n == 1 else 'are'} from one "
+                         f"authority ({authorities[0]}); training needs labels from at least {MIN_AUTHORITIES} "
+                         "(the themes' thresholds are chosen on folds by authority)")

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from ofsted_nlp.tagging.model import DEFAULT_MODEL, OfstedModel, card_path, fit_model, save_model
-from ofsted_nlp.training.dataset import LABELS_DIR, SHARED_CORPUS, TrainingData, load_training_data
+from ofsted_nlp.training.dataset import LABELS_DIR, SHARED_CORPUS, TrainingData, check_trainable, load_training_data
 
 THEME_PARAMS = {"C": 4.0}
 POLARITY_PARAMS = {"C": 4.0}
@@ -128,11 +128,13 @@ def train_and_save(output: Path = DEFAULT_MODEL, labels_dir: Path = LABELS_DIR, 
     """Train on every label (and ``soft_labels``, a teacher's), evaluate by grouped CV for the card, save both.
 
     The card's cross-validation is of the gold labels alone: soft labels of a
-    teacher that saw every authority would leak the test folds' labels.
+    teacher that saw every authority would leak the test folds' labels. Labels a model cannot be fitted on
+    (:func:`~ofsted_nlp.training.dataset.check_trainable`) raise LabelError before any fitting.
     """
     from ofsted_nlp.training.evaluation import cross_validate
 
     data = load_training_data(labels_dir, corpus, progress=progress)
+    check_trainable(data, labels_dir)
     say(f"{len(data.texts)} labelled sentences from {len(set(data.documents))} documents; "
         f"{len(data.unattached)} labels could not be re-attached to their sentence")
     for lab in data.unattached[:20]:

@@ -74,36 +74,68 @@ def _check_polarity(value: str, where: str) -> str:
 
 
 def _rows(path: Path, columns: tuple[str, ...]):
+    """(line number, row) of a label file; a file that cannot be read as CSV (a field over the csv module's
+    limit, a NUL byte, bytes that are not UTF-8) or holds a header alone is a LabelError naming file and line."""
     try:
         fh = open(path, newline="", encoding="utf-8")
     except OSError as exc:
         raise LabelError(f"{path}: cannot be read ({exc.strerror})") from None
     with fh:
         reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise LabelError(f"{path}: missing column(s) {', '.join(missing)}")
-        for row in reader:
-            yield reader.line_num, row
+        done = 0  # the last line of the rows read so far: a bad row starts on the next
+        try:
+            fieldnames = reader.fieldnames
+            done = reader.line_num
+            missing = [c for c in columns if c not in (fieldnames or [])]
+            if missing:
+                raise LabelError(f"{path}: missing column(s) {', '.join(missing)}")
+            rows = 0
+            for row in reader:
+                rows += 1
+                yield reader.line_num, row
+                done = reader.line_num
+        except csv.Error as exc:
+            raise LabelError(f"{path}:{done + 1}: not a CSV row ({_csv_problem(exc)})") from None
+        except UnicodeDecodeError:
+            raise LabelError(f"{path}: not UTF-8 text (after line {done})") from None
+        if not rows:
+            raise LabelError(f"{path}: no labels (a header and nothing else)")
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    text = str(exc)
+    if text.startswith("field larger than field limit"):
+        return f"a field of more than {csv.field_size_limit():,} characters"
+    return text
 
 
 def load_seed_labels(path: str | Path) -> list[Label]:
     """Labels with their text (the seed letters)."""
     path = Path(path)
     out = []
+    seen: dict[tuple[str, str], int] = {}
     for line, row in _rows(path, SEED_COLUMNS):
         where = f"{path}:{line}"
         text = (row["text"] or "").strip()
         if not text:
             raise LabelError(f"{where}: empty text")
+        try:
+            index = int(row["index"])
+        except (TypeError, ValueError):
+            raise LabelError(f"{where}: index must be a whole number, got {row['index']!r}") from None
+        fp = fingerprint(text)
+        key = (row["document"], fp)
+        if key in seen:
+            raise LabelError(f"{where}: sentence labelled twice ({row['document']} {fp}, first on line {seen[key]})")
+        seen[key] = line
         out.append(
             Label(
                 document=row["document"],
                 themes=parse_themes(row["themes"], where),
                 polarity=_check_polarity(row["polarity"], where),
                 text=text,
-                fingerprint=fingerprint(text),
-                position=int(row["index"]),
+                fingerprint=fp,
+                position=index,
                 source="seeds",
             )
         )

@@ -34,7 +34,8 @@ import pandas as pd
 from ofsted_nlp.schema import THEMES
 from ofsted_nlp.views.matrix import UNKNOWN, authority_columns, themes_of
 
-__all__ = ["DATA_COLUMNS", "META_COLUMNS", "check_ees", "ees_tables", "write_ees"]
+__all__ = ["DATA_COLUMNS", "META_COLUMNS", "MetaFileExists", "check_ees", "check_meta_file", "ees_tables",
+           "ours_or_absent", "write_ees", "write_ees_files"]
 
 COUNTRY = ("E92000001", "England")
 OBSERVATIONAL = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name",
@@ -286,10 +287,56 @@ def meta_path(path: str | Path) -> Path:
     return path.with_name(path.name[: -len(path.suffix)] + ".meta.csv") if path.suffix else path.with_suffix(".meta.csv")
 
 
-def write_ees(data: pd.DataFrame, meta: pd.DataFrame, path: str | Path) -> tuple[Path, Path]:
+META_SNIFF_BYTES = 1 << 16  # a metadata file this tool writes is well under this
+
+
+def ours_or_absent(meta_file: str | Path) -> bool:
+    """Whether ``meta_file`` may be replaced by an EES export: it does not exist, is empty, is not a regular
+    file (a FIFO or a device is written through, see :mod:`ofsted_nlp.io.atomic`), or is a metadata file as
+    this tool writes them (the header :data:`META_COLUMNS`, then rows for the ``theme`` filter and the
+    indicators). A ``name.meta.csv`` of the user's (notes, another tool's metadata) is none of these."""
+    import csv
+    import io
+    import os
+    import stat
+
+    try:
+        st = os.stat(meta_file)
+    except FileNotFoundError:
+        return True
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+        return True
+    if st.st_size > META_SNIFF_BYTES:
+        return False
+    try:
+        with open(meta_file, "rb") as fh:
+            text = fh.read(META_SNIFF_BYTES).decode("utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    known = {m["col_name"] for m in META}
+    return bool(rows) and rows[0] == META_COLUMNS and len(rows) > 1 and all(
+        len(r) == len(META_COLUMNS) and r[0] in known for r in rows[1:])
+
+
+class MetaFileExists(FileExistsError):
+    """``name.meta.csv`` holds something this tool did not write: an EES export would replace it."""
+
+
+def check_meta_file(meta_file: str | Path) -> None:
+    """Raise :class:`MetaFileExists` unless :func:`ours_or_absent` ``(meta_file)``."""
+    if not ours_or_absent(meta_file):
+        raise MetaFileExists(f"{meta_file}: already exists and is not an EES metadata file ofsted-nlp wrote; "
+                             "the export would replace it")
+
+
+def write_ees(data: pd.DataFrame, meta: pd.DataFrame, path: str | Path, replace_meta: bool = False
+              ) -> tuple[Path, Path]:
     """Write ``path`` (.csv) and its ``.meta.csv`` (UTF-8, no BOM, comma separated); each whole or not at all.
 
-    The screener wants file names in lower case without spaces: ``ValueError`` otherwise.
+    The screener wants file names in lower case without spaces: ``ValueError`` otherwise. A ``.meta.csv``
+    already there that this tool did not write (:func:`ours_or_absent`) is kept and
+    :class:`MetaFileExists` raised, unless ``replace_meta``.
     """
     from ofsted_nlp.io.atomic import atomic_path as _atomic
 
@@ -297,7 +344,17 @@ def write_ees(data: pd.DataFrame, meta: pd.DataFrame, path: str | Path) -> tuple
     if path.suffix.lower() != ".csv" or re.search(r"[\sA-Z]", path.name):
         raise ValueError(f"{path.name!r}: an EES data file is a .csv named in lower case without spaces")
     meta_file = meta_path(path)
+    if not replace_meta:
+        check_meta_file(meta_file)
     with _atomic(path) as tmp_data, _atomic(meta_file) as tmp_meta:
-        data.to_csv(tmp_data, index=False, lineterminator="\n", encoding="utf-8")
-        meta.to_csv(tmp_meta, index=False, lineterminator="\n", encoding="utf-8")
+        write_ees_files(data, meta, tmp_data, tmp_meta)
     return path, meta_file
+
+
+def write_ees_files(data: pd.DataFrame, meta: pd.DataFrame, data_file: str | Path, meta_file: str | Path) -> None:
+    """Write the two files as they stand (UTF-8, no BOM, comma separated), text cells never formulas
+    (:mod:`ofsted_nlp.io.cells`); the indicators are numbers written as text and stay as they are."""
+    from ofsted_nlp.io.cells import write_csv
+
+    write_csv(data, data_file, numbers=INDICATORS)
+    write_csv(meta, meta_file)
