@@ -37,7 +37,7 @@ def report(
                                                           trust_pickle=trust_pickle)
         from ofsted_nlp.views.report import build_report, load_card, write_report
 
-        html = build_report(findings, documents, card=load_card(model), selection=selection.describe(),
+        html = build_report(findings, documents, card=load_card(model or batch.model_path), selection=selection.describe(),
                             highlight=neighbours)
         try:
             write_report(html, output)
