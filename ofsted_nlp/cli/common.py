@@ -39,7 +39,8 @@ PROG = "ofsted-nlp"
 # Arguments and options that several commands take, declared once.
 PathsArg = Annotated[list[Path], typer.Argument(
     metavar="PATH", show_default=False,
-    help="Letters or reports (.txt or .pdf), or folders searched recursively for them.")]
+    help="Letters or reports (.txt or .pdf), or folders searched recursively for them; or one store "
+         "(FILE.duckdb, made by 'tag PATH... --store FILE.duckdb') to read them from.")]
 ModelOpt = Annotated[Optional[Path], typer.Option(
     "--model", "-m", dir_okay=True, show_default=False,
     help="Model file, or 'accurate' for the slower transformer model (needs the [accurate] extra) "

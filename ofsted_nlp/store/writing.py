@@ -55,7 +55,7 @@ class AddSummary:
         text = (f"{total} document{'s' if total != 1 else ''}: {self.new} new, {self.changed} changed, "
                 f"{self.unchanged} unchanged")
         if self.renamed:
-            text += f" ({self.renamed} of the new already stored under another name, not tagged again)"
+            text += f" ({self.renamed} already stored under another name, not tagged again)"
         if self.failed:
             text += f"; {self.failed} could not be read"
         return text
@@ -204,6 +204,7 @@ def add_files(con, files: Iterable[str | os.PathLike], model: Tagger, jobs: int 
                 on_result(DocumentResult(os.fspath(f), error=f"{printable(os.fspath(f))}: {exc.strerror or exc}"))
             continue
         order.append(path)
+    given = set(order)
     # documents an older reader read, at paths not given this run: read again from where they were
     if stale_reader:
         for path, sha in sorted(known.items()):
@@ -219,7 +220,9 @@ def add_files(con, files: Iterable[str | os.PathLike], model: Tagger, jobs: int 
         if known.get(path) == sha and sha in current:
             summary.unchanged += 1
             continue
-        if path in known and known[path] != sha:
+        if known.get(path) == sha:  # unchanged, read again for the new reader (said above)
+            summary.unchanged += int(path in given)
+        elif path in known:
             summary.changed += 1
         else:
             summary.new += 1

@@ -122,8 +122,8 @@ def test_tagging_again_reads_only_what_is_new_or_changed(letters, store, monkeyp
     shutil.copy(next(letters.glob("000_*.txt")), letters / "copy_of_hackney_2011.txt")
     third = run("tag", letters, "--store", store)
     assert third.exit_code == 0, third.output
-    assert (f"{n + 1} documents: 1 new, 1 changed, {n - 1} unchanged (1 of the new already stored under another "
-            "name, not tagged again)") in third.stderr
+    assert (f"{n + 1} documents: 1 new, 1 changed, {n - 1} unchanged (1 already stored under another name, "
+            "not tagged again)") in third.stderr
     assert len(read) == 1  # only the changed letter was tagged
     assert count(store, "SELECT count(*) FROM files") == n + 1
     assert count(store, "SELECT count(*) FROM documents") == n
@@ -297,3 +297,23 @@ def test_export_to_parquet_and_the_python_api(store, tmp_path):
     kinds = s.sql("SELECT kind, count(*) AS n FROM documents GROUP BY kind ORDER BY kind")
     assert kinds["n"].sum() == count(store, "SELECT count(*) FROM documents")
     assert s.model()["schema_version"] == "1" and s.model()["model_name"] == "ofsted-nlp.npz"
+
+
+def test_a_new_reader_reads_the_documents_again(letters, store, monkeypatch, tmp_path):
+    from ofsted_nlp.store import identity
+
+    n = len(list(letters.iterdir()))
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    gone = next(letters.glob("004_*.txt"))
+    shutil.move(gone, moved / gone.name)  # no longer where the store read it
+    monkeypatch.setattr(identity, "READER_VERSION", "2")
+    result = run("tag", next(letters.glob("000_*.txt")), "--store", store)
+    assert result.exit_code == 0, result.output
+    assert f"{n} documents were read by another version of the reader; they are read again" in result.stderr
+    assert "1 documents read by another version of the reader are no longer at their paths" in result.stderr
+    assert "1 document: 0 new, 0 changed, 1 unchanged" in result.stderr
+    assert count(store, "SELECT count(*) FROM documents WHERE reader = '2'") == n - 1
+    assert count(store, "SELECT count(*) FROM documents") == n - 1
+    assert count(store, f"SELECT count(*) FROM files WHERE document = '{gone.stem}'") == 0
+    assert run("matrix", store).exit_code == 0
