@@ -267,7 +267,8 @@ def store_errors() -> Iterator[None]:
 def run_store(store: Path, sink: Callable[[DocumentResult], None], selection=None, compact: bool = False,
               model: Path | None = None, trust_pickle: bool = False) -> Batch:
     """:func:`run_batch` from a store: each document the selection's query keeps goes to ``sink``, in path
-    order. A --model other than the store's is refused (a view never mixes models)."""
+    order. A --model other than the store's is refused (a view never mixes models). ``compact`` (the
+    matrix's reading) gives only the findings a matrix counts (:data:`ofsted_nlp.store.reading.COUNTED`)."""
     from ofsted_nlp.io import interrupts
     from ofsted_nlp.store import connection, reading
 
@@ -284,7 +285,7 @@ def run_store(store: Path, sink: Callable[[DocumentResult], None], selection=Non
                                        f"{printable(model)}; tag the documents into it with that model first")
             documents: list[dict] = []
             findings = 0
-            for res in reading.results(con, selection, compact=compact):
+            for res in reading.results(con, selection, compact=compact, counted=compact):
                 interrupts.check()
                 assert res.document is not None
                 documents.append(res.document)

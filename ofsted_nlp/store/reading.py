@@ -134,16 +134,24 @@ def document_records(con, selection=None) -> list[tuple[str, dict]]:
     return out
 
 
-def results(con, selection=None, compact: bool = False) -> Iterator[DocumentResult]:
+# The findings a theme matrix counts: positive or negative, on some theme (views.matrix counts no other).
+COUNTED = "f.polarity IN ('positive', 'negative') AND len(f.themes) > 0"
+
+
+def results(con, selection=None, compact: bool = False, counted: bool = False) -> Iterator[DocumentResult]:
     """One result per file name in the store that the selection's query keeps, in path order, with its
-    document record and its findings (``compact``: (themes, polarity) pairs only, as the pipeline's)."""
+    document record and its findings (``compact``: (themes, polarity) pairs only, as the pipeline's;
+    ``counted``: only the findings a theme matrix counts, a fifth of them: a matrix from them is the same,
+    given the documents read)."""
     from ofsted_nlp.batch.pipeline import DocumentResult
 
     records = document_records(con, selection)
     if not records:
         return
     where, params = selection_sql(_query_of(selection))
-    chosen = "" if where == "TRUE" else f"WHERE f.sha256 IN (SELECT d.sha256 FROM documents d WHERE {where}) "
+    conditions = ([] if where == "TRUE" else [f"f.sha256 IN (SELECT d.sha256 FROM documents d WHERE {where})"]
+                  ) + ([COUNTED] if counted else [])
+    chosen = f"WHERE {' AND '.join(conditions)} " if conditions else ""
     found = con.execute(f"SELECT {_finding_select(compact)} FROM findings f {chosen}"
                         "ORDER BY f.sha256, f.\"index\"", params).fetchall()
     by_sha: dict[str, list[tuple]] = {}

@@ -155,8 +155,12 @@ def add_files(con, files: Iterable[str | os.PathLike], model: Tagger, jobs: int 
     """
     from ofsted_nlp.batch.pipeline import DocumentResult, tag_files
 
-    note = on_note or (lambda line: None)
     summary = AddSummary()
+
+    def note(line: str) -> None:
+        summary.notes.append(line)
+        if on_note is not None:
+            on_note(line)
     w = _Writer(con)
     model_id = identity.model_identity(model)
     reader = identity.reader_version()
@@ -192,12 +196,14 @@ def add_files(con, files: Iterable[str | os.PathLike], model: Tagger, jobs: int 
     current = {r[0] for r in con.execute("SELECT sha256 FROM documents").fetchall()} - stale_reader
     order: list[str] = []
     names: dict[str, tuple[str, int]] = {}  # path -> (sha256, size)
+    real: dict[str, str] = {}  # path -> the path to read it by (as given)
     for f in files:
         path = _key(f)
         if path in names:
             continue
         try:
             names[path] = _hash(os.fspath(f))
+            real[path] = os.fspath(f)
         except OSError as exc:
             summary.failed += 1
             if on_result is not None:
@@ -211,21 +217,22 @@ def add_files(con, files: Iterable[str | os.PathLike], model: Tagger, jobs: int 
             if sha in stale_reader and path not in names:
                 if os.path.isfile(path) and _hash(path)[0] == sha:
                     names[path] = (sha, os.stat(path).st_size)
+                    real[path] = path
                     order.append(path)
         summary.reread = len(stale_reader)
 
     to_tag: dict[str, list[str]] = {}  # sha256 -> its paths this run, the first to be read
+    status: dict[str, str] = {}  # path -> new, changed or unchanged (counted once read; "" not counted)
     for path in order:
         sha, size = names[path]
         if known.get(path) == sha and sha in current:
             summary.unchanged += 1
             continue
         if known.get(path) == sha:  # unchanged, read again for the new reader (said above)
-            summary.unchanged += int(path in given)
-        elif path in known:
-            summary.changed += 1
+            status[path] = "unchanged" if path in given else ""
         else:
-            summary.new += 1
+            status[path] = "changed" if path in known else "new"
+        _count(summary, status[path], +1)
         if sha in current:  # stored under another name: recorded under this one too
             summary.renamed += 1
             def rename(path: str = path, sha: str = sha, size: int = size) -> None:
@@ -237,15 +244,17 @@ def add_files(con, files: Iterable[str | os.PathLike], model: Tagger, jobs: int 
             to_tag.setdefault(sha, []).append(path)
 
     # ---- read and tag what is new, each document in one transaction
-    first = {paths[0]: sha for sha, paths in to_tag.items()}
+    first = {real[paths[0]]: sha for sha, paths in to_tag.items()}  # the path to read -> its content
     for result in tag_files(list(first), model, jobs, limits=limits):
         interrupts.check()
         if on_result is not None:
             on_result(result)
-        sha = first[_key(result.path)] if _key(result.path) in first else names[_key(result.path)][0]
+        sha = first[result.path]
         paths = to_tag[sha]
         if result.error is not None or result.document is None:
-            summary.failed += 1
+            for p in paths:  # not read: counted as such, not as new or changed
+                _count(summary, status[p], -1)
+                summary.failed += 1
             # A changed file that cannot be read no longer holds what the store has under its name.
             gone = [p for p in paths if p in known]
             if gone:
@@ -284,6 +293,11 @@ def add_files(con, files: Iterable[str | os.PathLike], model: Tagger, jobs: int 
         [_now(), summary.new, summary.changed, summary.unchanged, summary.renamed, summary.retagged,
          summary.failed, run]))
     return summary
+
+
+def _count(summary: AddSummary, status: str, step: int) -> None:
+    if status:
+        setattr(summary, status, getattr(summary, status) + step)
 
 
 def _retag(w: _Writer, sha: str, model: Tagger, model_sha: str, run: int) -> None:

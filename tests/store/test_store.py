@@ -317,3 +317,20 @@ def test_a_new_reader_reads_the_documents_again(letters, store, monkeypatch, tmp
     assert count(store, "SELECT count(*) FROM documents") == n - 1
     assert count(store, f"SELECT count(*) FROM files WHERE document = '{gone.stem}'") == 0
     assert run("matrix", store).exit_code == 0
+
+
+def test_a_file_that_cannot_be_read_is_counted_as_such_and_tried_again(tmp_path, shipped_model):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for p in sorted(SEEDS.glob("*.txt"))[:2]:
+        shutil.copy(p, folder / p.name)
+    (folder / "saved_error_page.pdf").write_text("<html><body>Not found</body></html>")
+    store = tmp_path / "s.duckdb"
+    for _ in range(2):
+        result = run("tag", folder, "--store", store)
+        assert result.exit_code == 1
+        lines = result.stderr.splitlines()
+        assert any("saved_error_page.pdf" in line for line in lines)
+        assert lines[-1].endswith("; 1 could not be read")
+    assert "2 documents: 0 new, 0 changed, 2 unchanged; 1 could not be read" in result.stderr
+    assert count(store, "SELECT count(*) FROM files") == 2
