@@ -28,6 +28,7 @@ SCHEMA_VERSION: Final = 1
 
 # Columns of a finding that belong to the finding itself (not to its document), in row order.
 FINDING_FIELDS: Final = tuple(FINDING_COLUMNS[len(DOCUMENT_FIELDS):])
+FINDING_COLUMNS_INDEX: Final = FINDING_COLUMNS.index("index")  # FindingRow.index is tuple.index: read by place
 # The document's own fields, stored once per content: every document field but its name.
 CONTENT_FIELDS: Final = DOCUMENT_FIELDS[1:]
 SCORE_COLUMNS: Final = tuple(f"score_{k}" for k in SCORE_KEYS)

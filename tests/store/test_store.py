@@ -104,13 +104,13 @@ def test_tagging_again_reads_only_what_is_new_or_changed(letters, store, monkeyp
     assert again.exit_code == 0
     assert f"{n} documents: 0 new, 0 changed, {n} unchanged" in again.stderr
     read: list[str] = []
-    real = writing._Writer.put_content
+    real = writing._Writer.put_contents
 
-    def spy(self, sha, document, rows, *args):
-        read.append(document["kind"])
-        return real(self, sha, document, rows, *args)
+    def spy(self, items, *args):
+        read.extend(document["kind"] for _, document, _ in items)
+        return real(self, items, *args)
 
-    monkeypatch.setattr(writing._Writer, "put_content", spy)
+    monkeypatch.setattr(writing._Writer, "put_contents", spy)
     hackney = next(letters.glob("003_*.txt"))
     old_sha = count(store, f"SELECT count(*) FROM files WHERE document = '{hackney.stem}'")
     assert old_sha == 1
@@ -172,22 +172,23 @@ def test_another_model_re_tags_from_the_stored_text(letters, tmp_path, shipped_m
 def test_an_interrupted_run_leaves_whole_documents_and_the_next_finishes(letters, tmp_path, monkeypatch):
     path = tmp_path / "s.duckdb"
     n = len(list(letters.iterdir()))
-    real = writing._Writer.put_content
+    monkeypatch.setattr(writing, "BATCH_DOCUMENTS", 2)  # two documents a transaction
+    real = writing._Writer.put_contents
     calls = [0]
 
     def interrupted(self, *args):
         calls[0] += 1
-        if calls[0] == 3:  # in the middle of the third document's transaction
-            real(self, *args)
+        real(self, *args)
+        if calls[0] == 2:  # in the middle of the second transaction, its documents' rows written
             raise KeyboardInterrupt
-        return real(self, *args)
 
-    monkeypatch.setattr(writing._Writer, "put_content", interrupted)
+    monkeypatch.setattr(writing._Writer, "put_contents", interrupted)
     result = run("tag", letters, "--store", path)
     assert result.exit_code == 130
     assert count(path, "SELECT count(*) FROM documents") == 2
+    assert count(path, "SELECT count(*) FROM files") == 2
     assert count(path, "SELECT count(*) FROM findings") == count(path, "SELECT sum(findings) FROM documents")
-    monkeypatch.setattr(writing._Writer, "put_content", real)
+    monkeypatch.setattr(writing._Writer, "put_contents", real)
     rest = run("tag", letters, "--store", path)
     assert rest.exit_code == 0 and f"{n} documents: {n - 2} new, 0 changed, 2 unchanged" in rest.stderr
 
@@ -195,14 +196,14 @@ def test_an_interrupted_run_leaves_whole_documents_and_the_next_finishes(letters
 KILLED = textwrap.dedent("""
     import os, signal, sys
     from ofsted_nlp.store import writing
-    real, calls = writing._Writer.put_content, [0]
-    def put(self, sha, document, rows, *args):
+    writing.BATCH_DOCUMENTS = 2
+    real, calls = writing._Writer.put_contents, [0]
+    def put(self, items, *args):
         calls[0] += 1
-        if calls[0] == 3:
-            self.con.execute("INSERT INTO documents (sha256, findings) VALUES (?, 1)", [sha + "-half"])
-            os.kill(os.getpid(), signal.SIGKILL)  # killed in the middle of the third document's transaction
-        return real(self, sha, document, rows, *args)
-    writing._Writer.put_content = put
+        real(self, items, *args)
+        if calls[0] == 2:
+            os.kill(os.getpid(), signal.SIGKILL)  # killed in the middle of the second transaction
+    writing._Writer.put_contents = put
     from ofsted_nlp.cli.app import main
     sys.argv = ["ofsted-nlp", "tag", sys.argv[1], "--store", sys.argv[2]]
     main()
@@ -216,7 +217,7 @@ def test_a_killed_run_leaves_whole_documents(letters, tmp_path):
                           timeout=300)
     assert proc.returncode == -signal.SIGKILL
     assert count(path, "SELECT count(*) FROM documents") == 2
-    assert count(path, "SELECT count(*) FROM documents WHERE sha256 LIKE '%-half'") == 0
+    assert count(path, "SELECT count(*) FROM files") == 2
     assert count(path, "SELECT count(*) FROM findings") == count(path, "SELECT sum(findings) FROM documents")
     rest = run("tag", letters, "--store", path)
     assert rest.exit_code == 0 and "2 unchanged" in rest.stderr
