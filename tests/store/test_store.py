@@ -335,3 +335,26 @@ def test_a_file_that_cannot_be_read_is_counted_as_such_and_tried_again(tmp_path,
         assert lines[-1].endswith("; 1 could not be read")
     assert "2 documents: 0 new, 0 changed, 2 unchanged; 1 could not be read" in result.stderr
     assert count(store, "SELECT count(*) FROM files") == 2
+
+
+def test_the_selection_is_a_query(store):
+    """The store reads only what a selection keeps: the query's documents are the selection's own."""
+    import pandas as pd
+
+    from ofsted_nlp.store import connection, reading
+    from ofsted_nlp.views.selection import Selection
+
+    con = connection.open_for_reading(store)
+    try:
+        everything = pd.DataFrame([r.document for r in reading.results(con, compact=True)])
+        selections = [Selection(authorities=("Hackney",)), Selection(region="London"),
+                      Selection(since="2015-01-01"), Selection(until="2012-12-31", kinds=("ucra",)),
+                      Selection(neighbours_of="Hackney"), Selection(grades=("requires_improvement",)),
+                      Selection(region="North East", kinds=("focused_visit", "ilacs"))]
+        for selection in selections:
+            queried = list(reading.results(con, selection))
+            assert sorted(r.document["document"] for r in queried) == sorted(selection.apply(everything)["document"])
+            assert all(row.document == r.document["document"] for r in queried for row in r.rows)
+        assert len(list(reading.results(con, Selection(authorities=("Hackney",))))) == 2
+    finally:
+        con.close()
