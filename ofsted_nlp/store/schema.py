@@ -62,8 +62,9 @@ DDL: Final = [
     "CREATE TABLE runs (run INTEGER PRIMARY KEY, started TIMESTAMP, finished TIMESTAMP, model_name VARCHAR, "
     "model_sha256 VARCHAR, model_format VARCHAR, package_version VARCHAR, reader VARCHAR, "
     "new INTEGER, changed INTEGER, unchanged INTEGER, renamed INTEGER, retagged INTEGER, failed INTEGER)",
-    "CREATE INDEX findings_sha256 ON findings (sha256)",
 ]
+# No index on findings.sha256: keeping one cost ~0.4 s of CPU over the corpus's 117,000 findings, and
+# DuckDB's zone maps already skip the row groups of other documents (findings are written by document).
 TABLES: Final = ("meta", "files", "documents", "findings", "runs")
 
 
