@@ -85,7 +85,9 @@ class _Writer:
         self.con = con
 
     def transaction(self, work: Callable[[], None]) -> None:
-        """``work`` in one transaction, with Ctrl-C and SIGTERM held back until it is committed or undone."""
+        """``work`` in one transaction: whole or not at all. Ctrl-C and SIGTERM are held back in this thread;
+        one that still interrupts ``work`` (DuckDB's own threads may take the signal, and Python then acts on
+        it here) undoes the transaction, and a killed process leaves it uncommitted, which DuckDB drops."""
         with interrupts.held():
             self.con.execute("BEGIN TRANSACTION")
             try:

@@ -358,3 +358,36 @@ def test_the_selection_is_a_query(store):
         assert len(list(reading.results(con, Selection(authorities=("Hackney",))))) == 2
     finally:
         con.close()
+
+
+TERMINATED = textwrap.dedent("""
+    import os, signal, sys
+    from ofsted_nlp.store import writing
+    writing.BATCH_DOCUMENTS = 1
+    real, calls = writing._Writer.put_contents, [0]
+    def put(self, items, *args):
+        calls[0] += 1
+        if calls[0] == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives in the middle of the second document's transaction
+        real(self, items, *args)
+    writing._Writer.put_contents = put
+    from ofsted_nlp.cli.app import main
+    sys.argv = ["ofsted-nlp", "tag", sys.argv[1], "--store", sys.argv[2]]
+    main()
+""")
+
+
+def test_sigterm_in_a_transaction_leaves_the_document_whole_or_absent(letters, tmp_path):
+    path = tmp_path / "s.duckdb"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", TERMINATED, str(letters), str(path)], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.strip().splitlines()[-1].startswith("ofsted-nlp: terminated")
+    # the first document committed; the second whole (committed before the signal acted) or absent (undone)
+    stored = count(path, "SELECT count(*) FROM documents")
+    assert stored in (1, 2) and count(path, "SELECT count(*) FROM files") == stored
+    assert count(path, "SELECT count(*) FROM findings") == count(path, "SELECT sum(findings) FROM documents")
+    n = len(list(letters.iterdir()))
+    rest = run("tag", letters, "--store", path)
+    assert rest.exit_code == 0 and f"{n - stored} new, 0 changed, {stored} unchanged" in rest.stderr
