@@ -33,7 +33,8 @@ def _reason(path: Path, exc: BaseException) -> str:
     if "Could not set lock" in text or "Conflicting lock" in text:
         pid = re.search(r"\(PID (\d+)\)", text)
         who = f"another process (pid {pid.group(1)})" if pid else "another process"
-        return f"{where}: the store is in use by {who}, which is writing to it; try again when it has finished"
+        return (f"{where}: the store is in use by {who} (one process may write a store, or several read it); "
+                "try again when it has finished")
     if "not a valid DuckDB database" in text:
         return f"{where}: not a store (not a DuckDB database file)"
     if "Could not read enough bytes" in text or "truncated" in text.lower() or "corrupt" in text.lower():

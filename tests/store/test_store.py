@@ -391,3 +391,23 @@ def test_sigterm_in_a_transaction_leaves_the_document_whole_or_absent(letters, t
     n = len(list(letters.iterdir()))
     rest = run("tag", letters, "--store", path)
     assert rest.exit_code == 0 and f"{n - stored} new, 0 changed, {stored} unchanged" in rest.stderr
+
+
+READER = ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1], read_only=True); print('held', flush=True); "
+          "time.sleep(60)")
+
+
+def test_a_store_being_read_is_one_line_for_a_writer_and_open_to_readers(store):
+    before = store.read_bytes()
+    holder = subprocess.Popen([sys.executable, "-c", READER, str(store)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert run("matrix", store).exit_code == 0  # readers share it
+        result = run("tag", SEEDS, "--store", store)
+        assert result.exit_code == 2
+        (line,) = result.stderr.splitlines()
+        assert store.name in line and "in use by another process" in line
+    finally:
+        holder.kill()
+        holder.wait()
+    assert store.read_bytes() == before
