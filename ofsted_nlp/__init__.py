@@ -71,6 +71,8 @@ __all__ = [
     "timeline",
     "ees_tables",
     "build_report",
+    "open_store",
+    "Store",
     "THEMES",
     "POLARITIES",
     "JUDGEMENTS",
@@ -120,6 +122,8 @@ _WHERE = {
     "timeline": "views.timeline",
     "ees_tables": "views.ees",
     "build_report": "views.report",
+    "open_store": "store.api",
+    "Store": "store.api",
     "THEMES": "schema",
     "POLARITIES": "schema",
     "JUDGEMENTS": "schema",
@@ -138,6 +142,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ofsted_nlp.reading.inputs import find_inputs
     from ofsted_nlp.reading.letter import Finding, Letter, Section, read_letter
     from ofsted_nlp.schema import AREAS, GRADES, JUDGEMENTS, KINDS, POLARITIES, THEMES
+    from ofsted_nlp.store.api import Store, open_store
     from ofsted_nlp.tagging.accurate import AccurateModel, load_accurate
     from ofsted_nlp.tagging.explain import explain_sentence, theme_terms
     from ofsted_nlp.tagging.model import OfstedModel, load_model

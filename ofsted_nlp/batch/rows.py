@@ -112,3 +112,15 @@ def rows_frame(rows: Sequence[FindingRow]) -> pd.DataFrame:
 def findings_table(letters: Sequence[Letter], model: Tagger) -> pd.DataFrame:
     """One row per finding of each letter, tagged by ``model``: the table ``ofsted-nlp tag`` writes."""
     return rows_frame(finding_rows(letters, model))
+
+
+def retagged(rows: Sequence[FindingRow], model: Tagger) -> list[FindingRow]:
+    """The same findings tagged again by ``model`` from their text and layout, as :func:`finding_rows` tags
+    them: everything but ``themes``, ``polarity`` and ``scores`` is kept."""
+    if not rows:
+        return []
+    tags = model.tag([r.text for r in rows], judgements=[r.judgement for r in rows],
+                     recommendations=[r.recommendation for r in rows])
+    scores = np.round(np.hstack([tags.theme_proba, tags.polarity_proba]), 3).tolist()
+    return [r._replace(themes=themes, polarity=pol, scores=tuple(values))
+            for r, themes, pol, values in zip(rows, tags.themes, tags.polarity, scores)]

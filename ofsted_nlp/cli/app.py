@@ -16,6 +16,7 @@ from ofsted_nlp.cli.change import change
 from ofsted_nlp.cli.evaluate import evaluate
 from ofsted_nlp.cli.evidence import evidence
 from ofsted_nlp.cli.explain import explain
+from ofsted_nlp.cli.export import export
 from ofsted_nlp.cli.matrix import matrix
 from ofsted_nlp.cli.report import report
 from ofsted_nlp.cli.tag import tag
@@ -40,6 +41,7 @@ app.command("report")(report)
 app.command("train")(train)
 app.command("evaluate")(evaluate)
 app.command("explain")(explain)
+app.command("export")(export)
 
 
 def _say(message: str) -> None:

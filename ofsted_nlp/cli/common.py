@@ -39,7 +39,8 @@ PROG = "ofsted-nlp"
 # Arguments and options that several commands take, declared once.
 PathsArg = Annotated[list[Path], typer.Argument(
     metavar="PATH", show_default=False,
-    help="Letters or reports (.txt or .pdf), or folders searched recursively for them.")]
+    help="Letters or reports (.txt or .pdf), or folders searched recursively for them; or one store "
+         "(FILE.duckdb, made by 'tag PATH... --store FILE.duckdb') to read them from.")]
 ModelOpt = Annotated[Optional[Path], typer.Option(
     "--model", "-m", dir_okay=True, show_default=False,
     help="Model file, or 'accurate' for the slower transformer model (needs the [accurate] extra) "
@@ -151,6 +152,7 @@ class Batch:
     findings: int
     failed: int
     total: int
+    model_path: str | None = None  # read from a store: the model file that tagged it
 
     @property
     def exit_code(self) -> int:
@@ -164,15 +166,21 @@ def limits(max_pages: int, max_chars: int, max_file_mb: int, max_inflated_mb: in
 
 def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callable[[DocumentResult], None],
               exclude: Sequence[Path] = (), desc: str = "tagging", compact: bool = False,
-              trust_pickle: bool = False, limits: Limits | None = None) -> Batch:
+              trust_pickle: bool = False, limits: Limits | None = None, selection=None) -> Batch:
     """Find, read and tag documents (:mod:`ofsted_nlp.batch.pipeline`), passing each one read to ``sink`` in input order.
 
     Bad files and warnings are reported on stderr as they come. Raises
     CommandError (exit 2) when no file is found or none can be read, or the model fails while tagging, and
     UsageError for a file named explicitly that is not .txt or .pdf.
+    Given a store (one FILE.duckdb) the documents come from it instead (:func:`run_store`); ``selection``
+    then chooses which are read from it.
     """
     from ofsted_nlp.batch.pipeline import SUFFIXES, find_documents, tag_files
     from ofsted_nlp.io import interrupts
+
+    store = store_in(paths)
+    if store is not None:
+        return run_store(store, sink, selection=selection, compact=compact, model=model, trust_pickle=trust_pickle)
 
     for p in paths:
         if p.is_file() and p.suffix.lower() not in SUFFIXES:
@@ -230,6 +238,120 @@ def run_batch(paths: Sequence[Path], model: Path | None, jobs: int, sink: Callab
     if not documents:
         raise CommandError("none of the files could be read; nothing written")
     return Batch(documents, findings, failed, len(inputs.files) + len(inputs.problems))
+
+
+# --------------------------------------------------------------------------- the findings store
+
+
+def store_in(paths: Sequence[Path]) -> Path | None:
+    """The store a command is given in place of documents (one FILE.duckdb), or None."""
+    from ofsted_nlp.store.connection import is_store_path
+
+    stores = [p for p in paths if is_store_path(p)]
+    if not stores:
+        return None
+    if len(paths) > 1:
+        raise UsageError("a store (FILE.duckdb) is read on its own: give it without other paths")
+    return stores[0]
+
+
+def store_path_ok(path: Path) -> bool:
+    from ofsted_nlp.store.connection import is_store_path
+
+    return is_store_path(path)
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """A store that cannot be used, as a one-line CommandError."""
+    from ofsted_nlp.store.connection import StoreError
+    from ofsted_nlp.store.reading import MixedStoreError
+
+    try:
+        yield
+    except (StoreError, MixedStoreError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def run_store(store: Path, sink: Callable[[DocumentResult], None], selection=None, compact: bool = False,
+              model: Path | None = None, trust_pickle: bool = False) -> Batch:
+    """:func:`run_batch` from a store: each document the selection's query keeps goes to ``sink``, in path
+    order. A --model other than the store's is refused (a view never mixes models). ``compact`` (the
+    matrix's reading) gives only the findings a matrix counts (:data:`ofsted_nlp.store.reading.COUNTED`)."""
+    from ofsted_nlp.io import interrupts
+    from ofsted_nlp.store import connection, reading
+
+    with store_errors():
+        con = connection.open_for_reading(store)
+        try:
+            meta = reading.check_whole(con, printable(store))
+            if model is not None:
+                from ofsted_nlp.store.identity import model_identity
+
+                wanted = model_identity(load_model_once(model, trust_pickle=trust_pickle))
+                if wanted.sha256 != meta.get("model_sha256"):
+                    raise CommandError(f"{printable(store)}: tagged by {meta.get('model_name')}, not by --model "
+                                       f"{printable(model)}; tag the documents into it with that model first")
+            documents: list[dict] = []
+            findings = 0
+            for res in reading.results(con, selection, compact=compact):  # every finding: rates count them all
+                interrupts.check()
+                if res.duplicate_of is not None:
+                    for msg in res.messages:
+                        warn_line(msg)
+                    continue
+                assert res.document is not None
+                documents.append(res.document)
+                findings += len(res.rows)
+                sink(res)
+        finally:
+            con.close()
+    if not documents and (selection is None or selection.empty):
+        raise CommandError(f"{printable(store)}: the store holds no documents")
+    return Batch(documents, findings, 0, len(documents), model_path=meta.get("model_path") or None)
+
+
+def tag_into_store(paths: Sequence[Path], store: Path, model: Path | None, jobs: int, trust_pickle: bool = False,
+                   limits: Limits | None = None) -> int:
+    """``tag PATH... --store FILE``: read and tag into the store what it lacks, say what was done in one
+    line, and return the exit code (1 where some file could not be read)."""
+    from ofsted_nlp.batch.pipeline import SUFFIXES, find_documents
+    from ofsted_nlp.store import connection, writing
+
+    for p in paths:
+        if connection.is_store_path(p):
+            raise UsageError(f"{printable(p)}: a store among the documents to read; give the store with --store")
+        if p.is_file() and p.suffix.lower() not in SUFFIXES:
+            raise UsageError(f"{printable(p)}: unsupported file type {printable(p.suffix) or '(no extension)'!r}; "
+                             "expected .txt or .pdf files or folders")
+    inputs = find_documents(paths, exclude=[store])
+    for note in inputs.skipped:
+        warn_line(note)
+    for problem in inputs.problems:
+        say(problem)
+    if not inputs.files:
+        raise CommandError("no .txt or .pdf files to read in " + " ".join(printable(p) for p in paths))
+    loaded = load_model_once(model, trust_pickle=trust_pickle)
+    shown: set[str] = set()
+
+    def report(res) -> None:
+        for msg in res.messages:
+            if msg not in shown:
+                shown.add(msg)
+                warn_line(msg)
+        if res.error:
+            say(res.error)
+
+    with store_errors():
+        con = connection.open_for_writing(store)
+        try:
+            summary = writing.add_files(con, inputs.files, loaded, jobs=jobs, limits=limits, on_result=report,
+                                        on_note=say)
+        finally:
+            con.close()
+    summary.failed += len(inputs.problems)
+    say(summary.describe())
+    return EXIT_SOME_FAILED if summary.failed else EXIT_OK
 
 
 # --------------------------------------------------------------------------- output

@@ -141,7 +141,7 @@ def matrix(
                 read[0] += 1
 
             batch = common.run_batch(paths, model, jobs, keep, desc="reading", compact=True,
-                                      trust_pickle=trust_pickle, limits=limits)
+                                      trust_pickle=trust_pickle, limits=limits, selection=selection)
 
             from ofsted_nlp.views.matrix import neighbours_first, theme_matrix
 

@@ -39,13 +39,13 @@ def report(
         from ofsted_nlp.views.report import CardError, build_report, load_card, write_report
 
         try:
-            html = build_report(findings, documents, card=load_card(model), selection=selection.describe(),
+            html = build_report(findings, documents, card=load_card(model or batch.model_path), selection=selection.describe(),
                                 highlight=neighbours, neighbours_of=neighbours)
         except CardError as exc:
             from ofsted_nlp.errors import printable
             from ofsted_nlp.tagging.model import DEFAULT_MODEL, card_path
 
-            raise common.CommandError(f"{printable(card_path(model or DEFAULT_MODEL))}: {exc}; "
+            raise common.CommandError(f"{printable(card_path(model or batch.model_path or DEFAULT_MODEL))}: {exc}; "
                                       "nothing written") from None
         try:
             write_report(html, output)

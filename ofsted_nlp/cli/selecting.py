@@ -160,7 +160,7 @@ def read_findings(paths: list[Path], model: Path | None, jobs: int, selection, e
     rows: list = []
     sink = SelectingSink(selection, lambda result: rows.extend(result.rows))
     batch = common.run_batch(paths, model, jobs, sink, exclude=[exclude] if exclude is not None else [],
-                              trust_pickle=trust_pickle)
+                              trust_pickle=trust_pickle, selection=selection)
     sink.close()
     import pandas as pd
 

@@ -39,6 +39,11 @@ def tag(
     grade: selecting.GradeOpt = None,
     framework: selecting.FrameworkOpt = None,
     neighbours: selecting.NeighboursOpt = None,
+    store: Annotated[Optional[Path], typer.Option(
+        "--store", dir_okay=False, show_default=False,
+        help="Read and tag the documents into this store (FILE.duckdb, made if needed): only those new or "
+             "changed since the last run are read. Views then take FILE.duckdb in place of the documents.")]
+    = None,
     model: common.ModelOpt = None,
     jobs: common.JobsOpt = 1,
     trust_pickle: common.TrustPickleOpt = False,
@@ -56,6 +61,20 @@ def tag(
     --neighbours the authority's first). Exit 0 if every file was read, 1
     if some could not be, 2 on a usage error or when nothing could be read.
     """
+    if store is not None:
+        if output is not None or format is not None:
+            raise common.UsageError("--store writes the store only: export from it with "
+                                    "'ofsted-nlp tag FILE.duckdb --format csv'")
+        if any(v for v in (region, authority, since, until, kind, grade, neighbours)):
+            raise common.UsageError("--store keeps every document read; choose documents when reading from the "
+                                    "store ('ofsted-nlp tag FILE.duckdb --region ...')")
+        if not common.store_path_ok(store):
+            raise common.BadParameter(f"{store.name!r}: a store is a .duckdb file", param_hint="'--store'")
+        jobs = common.check_jobs(jobs)
+        limits = common.limits(max_pages, max_chars, max_file_mb, max_inflated_mb)
+        with common.command_errors():
+            code = common.tag_into_store(paths, store, model, jobs, trust_pickle=trust_pickle, limits=limits)
+        raise typer.Exit(code)
     fmt = resolve_format(format, output)
     selection = selecting.selection_from(region, authority, since, until, kind, neighbours, grade, framework)
     jobs = common.check_jobs(jobs)
@@ -70,7 +89,8 @@ def tag(
             buffer = io.StringIO()
             writer = open_writer(fmt.value, buffer, width=_terminal_width() if fmt is Format.table else None)
             sink = selecting.SelectingSink(selection, writer.add)
-            batch = common.run_batch(paths, model, jobs, sink, trust_pickle=trust_pickle, limits=limits)
+            batch = common.run_batch(paths, model, jobs, sink, trust_pickle=trust_pickle, limits=limits,
+                                      selection=selection)
             sink.close()
             writer.close()
             common.write_stdout(buffer.getvalue(), binary=fmt is not Format.table)
@@ -81,7 +101,7 @@ def tag(
                 try:
                     sink = selecting.SelectingSink(selection, writer.add)
                     batch = common.run_batch(paths, model, jobs, sink, exclude=[output], trust_pickle=trust_pickle,
-                                              limits=limits)
+                                              limits=limits, selection=selection)
                     sink.close()
                 except BaseException:
                     writer.abort()

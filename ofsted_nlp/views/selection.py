@@ -234,6 +234,28 @@ class Selection:
             return group.index(code) if code in group else None
         return 0
 
+    def store_query(self):
+        """The selection as a findings store queries it (:class:`ofsted_nlp.store.reading.Query`): the store
+        reads only the documents it may keep; :meth:`rank` is then the exact test."""
+        from ofsted_nlp.store.reading import Query
+
+        if self.empty:
+            return None
+        region = None
+        if self.region:
+            code, name = resolve_region(self.region)
+            region = (name, frozenset(a.old_la_code for a in load_authorities() if a.region_code == code))
+        code_sets = []
+        if self.authorities:
+            code_sets.append(frozenset(resolve_authority(a).old_la_code for a in self.authorities))
+        if self.neighbours_of:
+            code_sets.append(frozenset(a.old_la_code for a in neighbour_group(self.neighbours_of)))
+        since, until = _date(self.since), _date(self.until)
+        return Query(region=region, code_sets=tuple(code_sets), since=since.isoformat() if since else None,
+                     until=until.isoformat() if until else None,
+                     kinds=frozenset(resolve_kind(k) for k in self.kinds),
+                     grades=frozenset(resolve_grade(g) for g in self.grades))
+
     @property
     def empty(self) -> bool:
         return not (self.region or self.authorities or self.since or self.until or self.kinds or self.neighbours_of
