@@ -202,8 +202,10 @@ def test_theme_thresholds_are_chosen_for_f1_on_validation_labels():
     assert t[1] == pytest.approx(0.5)  # ties are broken towards 0.5
 
 
-def test_the_committed_soft_labels_reattach_to_the_corpus_with_none_unattached(corpus_letters):
-    """data/soft/teacher_soft.csv.gz (what the shipped model learnt from): every row finds its sentence."""
+def test_the_committed_soft_labels_reattach_to_the_corpus(corpus_letters):
+    """data/soft/teacher_soft.csv.gz (what the shipped model learnt from, so kept as it was): every row finds
+    its sentence but the 26 whose sentences the reader has since corrected (2026-12-08: a run-in "Main
+    findings" heading, notes and inspector lines no longer findings); the next teacher run re-scores them."""
     from ofsted_nlp.training.dataset import SOFT_LABELS
     from ofsted_nlp.training.labels import fingerprint
 
@@ -212,5 +214,5 @@ def test_the_committed_soft_labels_reattach_to_the_corpus_with_none_unattached(c
     findings = {doc: {fingerprint(f.text) for f in letter.findings}
                 for doc, letter in corpus_letters.items() if not isinstance(letter, Exception)}
     unattached = [r for r in rows if r.fingerprint not in findings.get(r.document, ())]
-    assert unattached == []
+    assert len(unattached) <= 26, len(unattached)
     assert {r.document for r in rows} == set(findings)  # every readable corpus document was scored
