@@ -1092,11 +1092,12 @@ def _with_findings(lines: list[str]) -> str:
 
 @pytest.fixture(scope="module")
 def formulas(tmp_path_factory) -> Path:
-    """A folder: letter L with the two formulas as findings, and letter 003 under a file name that is a formula."""
+    """A folder: letter L with the two formulas as findings, and letter 001 under a file name that is a formula
+    (another letter: a copy of 003 would be the same document as L, counted once)."""
     d = tmp_path_factory.mktemp("formulas") / "in"
     d.mkdir()
     (d / "L.txt").write_text(_with_findings([HYPERLINK, CALC]), encoding="utf-8")
-    shutil.copy(seed("003"), d / f"{FORMULA_NAME}.txt")
+    shutil.copy(seed("001"), d / f"{FORMULA_NAME}.txt")
     return d
 
 
@@ -1131,7 +1132,7 @@ def test_tag_xlsx_stores_formula_text_as_text(formulas, tmp_path):
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     texts = [c.value for c in cells if c.data_type == "s"]
     assert HYPERLINK in texts and CALC in texts
-    assert texts.count(FORMULA_NAME) > 50  # every finding of that letter names it, as text
+    assert texts.count(FORMULA_NAME) > 25  # every finding of that letter names it, as text
 
 
 def test_tag_xlsx_stores_an_error_code_name_as_text(tmp_path):
