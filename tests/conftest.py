@@ -36,12 +36,21 @@ def shipped_model():
 def corpus_letters(corpus) -> dict:
     """Every corpus PDF read once per test run: {document id: Letter, or the OfstedReadError it raised}.
 
-    Reading the corpus takes ~15 s of CPU; every test that needs much of it shares this one reading
-    (tests/_corpus_read.py, also for tests that ask for single documents).
+    Reading the corpus takes ~18 s of CPU; every test that needs much of it shares this one reading
+    (tests/_corpus_read.py, also for tests that ask for single documents). Tests that use it are marked slow;
+    the default run checks the same on ``corpus_sample``.
     """
     from _corpus_read import read_all
 
     return read_all()
+
+
+@pytest.fixture(scope="session")
+def corpus_sample(corpus) -> dict:
+    """The fixed sample of corpus documents (_corpus_read.SAMPLE, 36 of 504), as ``corpus_letters`` gives them."""
+    from _corpus_read import read_sample
+
+    return read_sample()
 
 
 def seed(prefix: str) -> Path:
