@@ -53,6 +53,38 @@ def corpus_sample(corpus) -> dict:
     return read_sample()
 
 
+@pytest.fixture(scope="session")
+def seed_data():
+    """The seed labels as fit_model takes them: texts, theme matrix, polarities, one group per seed letter."""
+    import numpy as np
+
+    from ofsted_nlp.training.labels import THEMES, load_seed_labels
+
+    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
+    texts = [x.text for x in labels]
+    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
+    pol = [x.polarity for x in labels]
+    groups = [x.document[:3] for x in labels]  # one group per seed letter
+    return texts, Y, pol, groups
+
+
+@pytest.fixture(scope="session")
+def seed_model(seed_data):
+    """A model fitted on the seed labels, once per run (~5 s of CPU): the tests that need a trained model share
+    it and only read it (a test that changes a model changes a copy)."""
+    from ofsted_nlp.tagging.model import fit_model
+
+    return fit_model(*seed_data)
+
+
+@pytest.fixture(scope="session")
+def weighted_seed_model(seed_data):
+    """As ``seed_model``, with the codebook block weighted 2 in the feature union."""
+    from ofsted_nlp.tagging.model import fit_model
+
+    return fit_model(*seed_data, feature_params={"codebook_weight": 2.0})
+
+
 def seed(prefix: str) -> Path:
     (path,) = SEEDS.glob(f"{prefix}_*.txt")
     return path
