@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import struct
 import subprocess
 import sys
+import termios
 import textwrap
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -25,9 +27,21 @@ def _pool() -> ProcessPoolExecutor:
 
 
 def _half_a_result(pool: ProcessPoolExecutor) -> None:
-    """What a worker ended while sending its result leaves: a message's header and the start of its body."""
-    os.write(pool._result_queue._writer.fileno(), struct.pack("!i", 1000) + b"\x80" * 10)  # type: ignore[attr-defined]
-    time.sleep(0.3)  # the manager thread has read the header and waits for the rest
+    """What a worker ended while sending its result leaves: a message's header and the start of its body.
+
+    Returns once the manager thread has read all 14 bytes (none left in the pipe: it waits for the rest),
+    however long a loaded machine takes to run it."""
+    queue = pool._result_queue  # type: ignore[attr-defined]
+    os.write(queue._writer.fileno(), struct.pack("!i", 1000) + b"\x80" * 10)
+    deadline = time.monotonic() + 60
+    while _unread(queue._reader.fileno()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _unread(queue._reader.fileno()), "the manager thread did not read the half result within 60 s"
+
+
+def _unread(fd: int) -> int:
+    """Bytes waiting in the pipe ``fd`` (FIONREAD)."""
+    return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
 
 
 def test_ending_a_pool_frees_its_thread_stuck_on_half_a_result():
@@ -55,6 +69,6 @@ def test_a_program_using_the_library_exits_after_its_workers_were_ended(tmp_path
         pipeline._shutdown(pool, graceful=False)
         print("ended")
     """))
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ended"
