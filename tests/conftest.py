@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
 import pytest
+
+# OpenBLAS's worker threads wait for work by spinning: on a 2-core machine they multiply the CPU time of fitting
+# a model on the seed labels by about six (4.6 s against 0.7 s, measured at load 11) and slow everything else
+# running. The tests (and the commands they start, which inherit this) use one BLAS thread unless the
+# environment says otherwise (OPENBLAS_NUM_THREADS=2 to run them with BLAS threads). Set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "data" / "letters"
@@ -36,12 +43,53 @@ def shipped_model():
 def corpus_letters(corpus) -> dict:
     """Every corpus PDF read once per test run: {document id: Letter, or the OfstedReadError it raised}.
 
-    Reading the corpus takes ~15 s of CPU; every test that needs much of it shares this one reading
-    (tests/_corpus_read.py, also for tests that ask for single documents).
+    Reading the corpus takes ~18 s of CPU; every test that needs much of it shares this one reading
+    (tests/_corpus_read.py, also for tests that ask for single documents). Tests that use it are marked slow;
+    the default run checks the same on ``corpus_sample``.
     """
     from _corpus_read import read_all
 
     return read_all()
+
+
+@pytest.fixture(scope="session")
+def corpus_sample(corpus) -> dict:
+    """The fixed sample of corpus documents (_corpus_read.SAMPLE, 36 of 504), as ``corpus_letters`` gives them."""
+    from _corpus_read import read_sample
+
+    return read_sample()
+
+
+@pytest.fixture(scope="session")
+def seed_data():
+    """The seed labels as fit_model takes them: texts, theme matrix, polarities, one group per seed letter."""
+    import numpy as np
+
+    from ofsted_nlp.training.labels import THEMES, load_seed_labels
+
+    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
+    texts = [x.text for x in labels]
+    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
+    pol = [x.polarity for x in labels]
+    groups = [x.document[:3] for x in labels]  # one group per seed letter
+    return texts, Y, pol, groups
+
+
+@pytest.fixture(scope="session")
+def seed_model(seed_data):
+    """A model fitted on the seed labels, once per run (~5 s of CPU): the tests that need a trained model share
+    it and only read it (a test that changes a model changes a copy)."""
+    from ofsted_nlp.tagging.model import fit_model
+
+    return fit_model(*seed_data)
+
+
+@pytest.fixture(scope="session")
+def weighted_seed_model(seed_data):
+    """As ``seed_model``, with the codebook block weighted 2 in the feature union."""
+    from ofsted_nlp.tagging.model import fit_model
+
+    return fit_model(*seed_data, feature_params={"codebook_weight": 2.0})
 
 
 def seed(prefix: str) -> Path:

@@ -200,10 +200,10 @@ def test_decompression_bomb_is_over_the_size_limit(tmp_path):
     path = tmp_path / "bomb.pdf"
     path.write_bytes(bomb_pdf(40))
     assert path.stat().st_size < 200_000
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time (this process's threads): a loaded machine does not stretch it
     with pytest.raises(OfstedReadError) as err:
         read_letter(path)
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     message = str(err.value)
     assert message.startswith(f"{path}: over the size limit") and "--max-inflated-mb" in message
     assert "\n" not in message
@@ -333,10 +333,10 @@ def test_text_file_over_the_character_limit_is_refused_quickly(tmp_path):
     with open(path, "wb") as fh:
         fh.write(letter)
         fh.truncate(200 * 2**20)  # a sparse file: 200 MB of text that takes no disk
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: a loaded machine does not stretch it
     with pytest.raises(OfstedReadError) as err:
         read_letter(path)
-    assert time.perf_counter() - start < 3
+    assert time.process_time() - start < 3
     assert re.fullmatch(re.escape(str(path)) + r": over the size limit \(200\.0 MB; the limit is 50 MB, "
                         r"--max-file-mb raises it\)", str(err.value)), str(err.value)
 
@@ -374,18 +374,19 @@ def base_pdf() -> bytes:
 
 
 def _read_bounded(path: Path) -> None:
-    """read_letter returns a Letter or raises OfstedReadError, within a time and memory bound."""
+    """read_letter returns a Letter or raises OfstedReadError, within a bound on its CPU time (which a loaded
+    machine does not stretch) and on its memory."""
     from ofsted_nlp.reading.letter import Letter
 
     before = _rss_mb()
-    start = time.perf_counter()
+    start = time.process_time()
     try:
         result = read_letter(path)
     except OfstedReadError as exc:
         assert "\n" not in str(exc) and str(exc).startswith(str(path))
     else:
         assert isinstance(result, Letter)
-    assert time.perf_counter() - start < 10
+    assert time.process_time() - start < 10
     assert _rss_mb() - before < 300
 
 
@@ -779,7 +780,22 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(str(p) for p in folder.rglob("*") if p.suffix in (".part", ".tmp") or ".part" in p.name)
 
 
+def _catches_signals(pid: int) -> bool:
+    """Whether process ``pid`` has its own handlers for SIGINT, SIGTERM and SIGHUP (SigCgt in /proc/pid/status):
+    the command has installed them (ofsted_nlp.io.interrupts.install)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            caught = next(int(line.split()[1], 16) for line in fh if line.startswith("SigCgt:"))
+    except (OSError, StopIteration, ValueError):
+        return False
+    return all(caught >> (s - 1) & 1 for s in SIGNAL_CODES)
+
+
 def _signal_run(tmp_path: Path, many_letters: Path, signum: int, when: float | str, twice: bool = False):
+    """Run ``tag`` on many letters and send ``signum`` once the command handles signals: ``when`` seconds after
+    it installed its handlers, or (``"workers"``) 0.5 s after its two workers exist. Waiting for the handlers,
+    not a time since the start, holds on a loaded machine, where starting the interpreter and importing the CLI
+    can take longer than 0.3 s (and a signal before the handlers exist is the default action's: no message)."""
     tag = f"{os.getpid()}-{signum}-{when}-{twice}-{time.monotonic_ns()}"
     env = os.environ | {"PYTHONPATH": str(REPO), "OFSTED_TEST_RUN": tag}
     out = tmp_path / "out"
@@ -792,12 +808,15 @@ def _signal_run(tmp_path: Path, many_letters: Path, signum: int, when: float | s
                              "-o", str(out / "findings.csv")], cwd=out, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
     signal.signal(signal.SIGHUP, hangup)
+    deadline = time.monotonic() + 120
     if when == "workers":
-        deadline = time.monotonic() + 120
         while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.02)
         time.sleep(0.5)
     else:
+        while not _catches_signals(proc.pid) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        assert _catches_signals(proc.pid), "the command did not install its signal handlers within 120 s"
         time.sleep(float(when))
     assert proc.poll() is None, "the run ended before the signal could be sent: give it more documents"
     # Ctrl-C and a hang-up go to the whole process group (as from a terminal); SIGTERM to the command.
@@ -806,9 +825,12 @@ def _signal_run(tmp_path: Path, many_letters: Path, signum: int, when: float | s
     if twice:
         time.sleep(0.1)
         send(signum)
-    _, err = proc.communicate(timeout=120)
-    time.sleep(0.3)
-    return proc.returncode, err, out, _marked(tag)
+    _, err = proc.communicate(timeout=300)
+    # Processes of the run still there: waited for (a loaded machine is slow to end them), up to 30 s.
+    deadline = time.monotonic() + 30
+    while (alive := _marked(tag)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return proc.returncode, err, out, alive
 
 
 @pytest.mark.slow

@@ -2,6 +2,9 @@
 
 The committed ``notebooks/tour.ipynb`` is read and executed in memory (a copy);
 the file itself is never rewritten. Rebuild it with ``python notebooks/make_tour.py``.
+It is executed once per module for each corpus setting, and the tests share that execution: the
+default run executes it without the shared corpus (its regional section skipped), the slow run
+also with the corpus (which reads every London document).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import REPO, SHIPPED_MODEL
+from conftest import CORPUS, REPO, SHIPPED_MODEL
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -52,9 +55,16 @@ def _text(nb) -> str:
     return "".join(parts)
 
 
-@pytest.fixture(scope="module")
-def executed(model_present):
-    return _execute()
+@pytest.fixture(scope="module", params=[pytest.param("without corpus"),
+                                        pytest.param("with corpus", marks=pytest.mark.slow)])
+def executed(request, model_present, tmp_path_factory):
+    """The tour executed once, with ``OFSTED_NLP_CORPUS`` naming a folder that does not exist or (slow) with
+    the corpus as a newcomer's checkout finds it."""
+    if request.param == "with corpus":
+        if not (CORPUS / "letters.csv").exists():
+            pytest.skip("../shared/corpus is not present")
+        return _execute()
+    return _execute({**os.environ, "OFSTED_NLP_CORPUS": str(tmp_path_factory.mktemp("tour") / "no-corpus")})
 
 
 def test_tour_runs_without_errors(executed):
@@ -71,11 +81,12 @@ def test_tour_shows_a_hackney_table(executed):
     assert any("Hackney" in html for html in _html_tables(executed))
 
 
-def test_tour_runs_without_the_shared_corpus(model_present, tmp_path):
-    env = {**os.environ, "OFSTED_NLP_CORPUS": str(tmp_path / "no-corpus")}
-    nb = _execute(env)
-    assert "No shared corpus found" in _text(nb)
-    assert any("image/png" in out.get("data", {}) for out in _outputs(nb))  # the seed heatmap still shows
+def test_tour_reads_the_region_from_the_corpus_or_says_it_is_absent(executed, request):
+    if request.node.callspec.params["executed"] == "with corpus":
+        assert "London: " in _text(executed) and "No shared corpus found" not in _text(executed)
+        return
+    assert "No shared corpus found" in _text(executed)
+    assert any("image/png" in out.get("data", {}) for out in _outputs(executed))  # the seed heatmap still shows
 
 
 def test_committed_tour_has_outputs():

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
+    from numpy.typing import ArrayLike
     from scipy import sparse
 
 __all__ = ["Words", "split_words", "WordTable", "INDEX", "LOCK"]
@@ -171,7 +172,7 @@ class WordTable:
     a new generation and the rows are dropped.
     """
 
-    def __init__(self, compute: Callable[[list[str]], np.ndarray], width: int, dtype=np.float64,
+    def __init__(self, compute: Callable[[list[str]], ArrayLike], width: int, dtype=np.float64,
                  on_clear: Callable[[], None] | None = None):
         self.compute = compute
         self.width = width

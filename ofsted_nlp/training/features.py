@@ -68,9 +68,11 @@ class CodebookFeatures(TransformerMixin, BaseEstimator):
 class _NamedByVocabulary:
     """Feature names from a fitted ``vocabulary_`` (n-gram -> column), in column order."""
 
+    vocabulary_: dict[str, int]  # set by fit
+
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "vocabulary_")
-        names = np.empty(len(self.vocabulary_), dtype=object)
+        names = np.empty(len(self.vocabulary_), dtype=np.object_)
         for g, i in self.vocabulary_.items():
             names[i] = g
         return names

@@ -84,27 +84,21 @@ FALLBACK_SENTENCES = [
 
 
 @pytest.fixture(scope="session")
-def model_path(tmp_path_factory) -> Path:
+def model_path(tmp_path_factory, request) -> Path:
     """A small model trained on the seed labels, with its model card, in a tmp folder."""
     import sklearn
 
     from ofsted_nlp.tagging.model import fit_model, save_model
 
     if SEEDS.exists():
-        from ofsted_nlp.training.labels import load_seed_labels
-
-        labels = load_seed_labels(SEEDS)
-        texts = [lab.text for lab in labels]
-        themes = [lab.themes for lab in labels]
-        polarity = [lab.polarity for lab in labels]
-        groups = [lab.document for lab in labels]
+        model = request.getfixturevalue("seed_model")  # conftest: fitted once per run on the seed labels
     else:
         texts = [t for t, _, _ in FALLBACK_SENTENCES] * 2
         themes = [tuple(filter(None, [th])) for _, th, _ in FALLBACK_SENTENCES] * 2
         polarity = [p for _, _, p in FALLBACK_SENTENCES] * 2
         groups = [f"g{i % 4}" for i in range(len(texts))]
-    Y = np.array([[1 if t in ts else 0 for t in THEMES] for ts in themes], dtype=int)
-    model = fit_model(texts, Y, polarity, groups)
+        Y = np.array([[1 if t in ts else 0 for t in THEMES] for ts in themes], dtype=int)
+        model = fit_model(texts, Y, polarity, groups)
     path = tmp_path_factory.mktemp("model") / "test-model.npz"
     save_model(model, path, card={"versions": {"scikit-learn": sklearn.__version__}})
     return path

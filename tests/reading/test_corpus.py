@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
+import pytest
+
 from ofsted_nlp import OfstedReadError, find_authority
 
 # A letter's own date and the date Ofsted listed it under differ by a few days;
@@ -20,14 +22,14 @@ def _index(corpus):
     return rows
 
 
-def test_every_document_reads_or_fails_clearly(corpus, corpus_letters):
-    rows = _index(corpus)
-    assert len(rows) == 504
+def _check_documents(corpus, rows, letters) -> tuple[int, list[str]]:
+    """Each row's document read with its authority, date and findings of a sentence's length, or refused in one
+    line naming its path; (documents read, ids refused)."""
     read, rejected, problems = 0, [], []
     for folder, row in rows:
         path = corpus / folder / f"{row['id']}.pdf"
         expected = find_authority(row["authority"])
-        letter = corpus_letters[row["id"]]
+        letter = letters[row["id"]]
         if isinstance(letter, OfstedReadError):
             msg = str(letter)
             assert msg.startswith(str(path)) and "\n" not in msg and len(msg) > len(str(path)) + 5
@@ -46,6 +48,24 @@ def test_every_document_reads_or_fails_clearly(corpus, corpus_letters):
         if not letter.findings:
             problems.append(f"{row['id']}: no findings")
     assert problems == []
+    return read, rejected
+
+
+def test_the_sample_documents_read_or_fail_clearly(corpus, corpus_sample):
+    """The default run's check: the fixed sample of letters and reports (_corpus_read.SAMPLE)."""
+    rows = [(folder, row) for folder, row in _index(corpus) if row["id"] in corpus_sample]
+    assert len(rows) == len(corpus_sample) == 36
+    assert {folder for folder, _ in rows} == {"letters", "reports"}
+    read, rejected = _check_documents(corpus, rows, corpus_sample)
+    assert rejected == ["blackpool_2012-07-13"]  # the HTML page saved as .pdf
+    assert read == 35
+
+
+@pytest.mark.slow
+def test_every_document_reads_or_fails_clearly(corpus, corpus_letters):
+    rows = _index(corpus)
+    assert len(rows) == 504
+    read, rejected = _check_documents(corpus, rows, corpus_letters)
     # the one file in the corpus that is not a PDF at all (an HTML page)
     assert rejected == ["blackpool_2012-07-13"]
     assert read == 503

@@ -80,6 +80,7 @@ def test_the_rule_makes_bullets_under_development_headings_negative_and_nothing_
     assert _decide(texts, ["strength"] * n) == ["positive"] * n
 
 
+@pytest.mark.slow
 def test_what_needs_to_improve_in_recent_focused_visits_is_read_as_the_codebook_says(corpus):
     """Real examples: since 2020 a focused visit lists what needs to improve as recommendations and bullets.
     Nearly every finding under that heading, in every such letter of the corpus, takes one of the forms."""

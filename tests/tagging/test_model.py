@@ -16,18 +16,8 @@ from ofsted_nlp.training.labels import POLARITIES, THEMES, load_seed_labels
 
 
 @pytest.fixture(scope="module")
-def seed_data():
-    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
-    texts = [x.text for x in labels]
-    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
-    pol = [x.polarity for x in labels]
-    groups = [x.document[:3] for x in labels]  # one group per seed letter
-    return texts, Y, pol, groups
-
-
-@pytest.fixture(scope="module")
-def small_model(seed_data):
-    return fit_model(*seed_data)
+def small_model(seed_model):
+    return seed_model  # conftest: fitted once per run on the seed labels (conftest.seed_data)
 
 
 def test_codebook_features_follow_sklearn_contracts():
@@ -70,17 +60,19 @@ def test_probabilities_are_the_classifiers_own(small_model, seed_data):
     assert tags.polarity == [str(c) for c in small_model.polarity.predict(X)]
 
 
-def test_a_weighted_union_is_scored_with_its_weights(seed_data):
-    model = fit_model(*seed_data, feature_params={"codebook_weight": 3.0})
-    assert model.features.transformer_weights["codebook"] == 3.0
+def test_a_weighted_union_is_scored_with_its_weights(weighted_seed_model, seed_data):
+    model = weighted_seed_model  # codebook_weight 2.0 (conftest)
+    assert model.features.transformer_weights["codebook"] == 2.0
     X = model.features.transform(seed_data[0])
     assert np.abs(model.probabilities(seed_data[0])[0] - model.themes.predict_proba(X)).max() < 1e-9
 
 
-def test_training_is_deterministic(seed_data):
-    a = fit_model(*seed_data).predict(seed_data[0])
-    b = fit_model(*seed_data).predict(seed_data[0])
-    pd.testing.assert_frame_equal(a, b)
+def test_training_is_deterministic(seed_data, small_model):
+    """A second fit on the same labels, later in the run (other tests have used the shared word index and
+    caches since), gives the first fit's model."""
+    again = fit_model(*seed_data)
+    assert again.thresholds == small_model.thresholds
+    pd.testing.assert_frame_equal(small_model.predict(seed_data[0]), again.predict(seed_data[0]))
 
 
 def _card():
@@ -174,11 +166,25 @@ def test_the_shipped_model_is_the_student_of_the_committed_soft_labels(shipped_m
 
 
 @pytest.mark.filterwarnings("ignore:Label not .* is present in all training examples")  # a theme absent from a fold
-def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data):
+def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data, monkeypatch):
     from ofsted_nlp.training.dataset import TrainingData
     from ofsted_nlp.training.evaluation import cross_validate
 
+    from ofsted_nlp.training import evaluation
+
     texts, Y, pol, groups = seed_data
+    # The second cross-validation's folds are the first's: each fold's model is fitted once and given again
+    # (training is deterministic, tested above): what is checked here is how ``drawn`` changes the scoring.
+    fitted: dict[tuple, object] = {}
+    real_fit = evaluation.fit_model
+
+    def fit_once(fold_texts, *args):
+        key = (tuple(fold_texts), repr(args))
+        if key not in fitted:
+            fitted[key] = real_fit(fold_texts, *args)
+        return fitted[key]
+
+    monkeypatch.setattr(evaluation, "fit_model", fit_once)
     drawn = ["random" if i % 3 else "net:caseloads" for i in range(len(texts))]
     data = TrainingData(texts, Y, pol, groups, groups, [], drawn)
     res = cross_validate(data, n_splits=2)
@@ -190,6 +196,7 @@ def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data):
     without = cross_validate(TrainingData(texts, Y, pol, groups, groups, []), n_splits=2)
     assert without["subsets"] == {}
     assert without["systems"]["model"]["theme_macro_f1"] == res["systems"]["model"]["theme_macro_f1"]
+    assert len(fitted) == 2  # one model per fold, used by both
 
 
 def _joblib_dump(model, path):

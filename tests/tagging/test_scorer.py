@@ -62,17 +62,13 @@ def test_numpy_path_equals_sklearn_on_seed_findings_and_unseen_sentences(shipped
     _assert_same(shipped_model, texts)
 
 
-def test_numpy_path_equals_sklearn_for_a_trained_model_and_its_saved_copy(tmp_path):
+def test_numpy_path_equals_sklearn_for_a_trained_model_and_its_saved_copy(tmp_path, weighted_seed_model, seed_data):
     """A model fitted in this process (scored from its estimators) and the same model read back from its
     file (scored from the arrays) give scikit-learn's numbers."""
-    from ofsted_nlp.tagging.model import fit_model, load_model, save_model
-    from ofsted_nlp.training.labels import load_seed_labels
+    from ofsted_nlp.tagging.model import load_model, save_model
 
-    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
-    seeds = [x.text for x in labels]
-    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
-    fitted = fit_model(seeds, Y, [x.polarity for x in labels], [x.document[:3] for x in labels],
-                       feature_params={"codebook_weight": 2.0})
+    fitted = weighted_seed_model  # the seed labels, codebook_weight 2.0 (conftest)
+    seeds = seed_data[0]
     texts = [t for t in _seed_and_unseen_sentences() if t not in set(seeds)]
     _assert_same(fitted, texts)
     save_model(fitted, tmp_path / "m.npz", {})

@@ -134,19 +134,35 @@ def test_committed_labels_say_how_each_sentence_was_drawn():
     assert {d.split(":")[0] for d in drawn if d} == {"random", "net", "uncertain"}
 
 
-def test_every_label_reattaches_on_a_clean_checkout(corpus, corpus_letters):
+def _check_reattached(corpus, labels_dir, letters) -> None:
+    """Every label of ``labels_dir`` attaches to the findings of ``letters`` (the corpus documents as read), and
+    both letters and reports are among them."""
     from ofsted_nlp.training.dataset import load_training_data
 
-    data = load_training_data(corpus=corpus, reader=lambda path: corpus_letters[path.stem])
+    data = load_training_data(labels_dir=labels_dir, corpus=corpus, reader=lambda path: letters[path.stem])
     assert data.unattached == []
-    assert len(data.texts) == len(load_seed_labels(LABELS / "seeds.csv")) + len(load_corpus_labels(LABELS / "corpus.csv"))
+    assert len(data.texts) == len(load_seed_labels(labels_dir / "seeds.csv")) + \
+        len(load_corpus_labels(labels_dir / "corpus.csv"))
     # both letters and reports are represented
-    import csv as _csv
-
     kinds = {}
     for folder in ("letters", "reports"):
         with open(corpus / f"{folder}.csv", newline="", encoding="utf-8") as fh:
-            for row in _csv.DictReader(fh):
+            for row in csv.DictReader(fh):
                 kinds[row["id"]] = folder
     used = {kinds.get(d) for d in data.documents if d in kinds}
     assert used == {"letters", "reports"}
+
+
+def test_the_labels_of_the_corpus_sample_reattach(corpus, corpus_sample, tmp_path):
+    """The default run's check: the committed labels of the fixed corpus sample's documents (a labels folder
+    of the seed labels and those corpus labels) all attach."""
+    sample = [x for x in load_corpus_labels(LABELS / "corpus.csv") if x.document in corpus_sample]
+    assert len(sample) > 800
+    (tmp_path / "seeds.csv").write_bytes((LABELS / "seeds.csv").read_bytes())
+    write_corpus_labels(tmp_path / "corpus.csv", sample)
+    _check_reattached(corpus, tmp_path, corpus_sample)
+
+
+@pytest.mark.slow
+def test_every_label_reattaches_on_a_clean_checkout(corpus, corpus_letters):
+    _check_reattached(corpus, LABELS, corpus_letters)
