@@ -3,9 +3,9 @@
 Tagging needs no estimator objects: the model is linear, so a sentence's
 score for each class is the intercept plus, for each feature block, the
 block's row times that block's coefficients. This module computes those
-scores straight from the model file's arrays (:func:`scorer_from_arrays`)
-or from a fitted model's estimators (:func:`scorer_from_estimators`), with
-the blocks' idf weights and union weights folded into the coefficients once:
+scores straight from the model's artefact (:func:`build_scorer`, from the
+arrays of :class:`~ofsted_nlp.tagging.model.OfstedModel`), with the blocks'
+idf weights and union weights folded into the coefficients once:
 
 * words: l2-normalised TF-IDF (``1 + log(count)``, as scikit-learn's
   ``sublinear_tf``), so ``row @ W = (tf @ (idf * W)) / sqrt(tf**2 @ idf**2)``;
@@ -27,24 +27,23 @@ OpenBLAS, whose threads then spin between calls, on two cores as much CPU again
 as the tagging itself.
 
 The feature extractors of :mod:`ofsted_nlp.training.features` (the scikit-learn
-transformers used in training and by ``explain``) count with the same code.
+transformers used in training) count with the same code; each block's
+``values`` gives its feature values of a few sentences (for ``explain``:
+:mod:`ofsted_nlp.tagging.explain`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ofsted_nlp.tagging import codebook as keywords
 from ofsted_nlp.tagging.wordtable import LOCK, Words, WordTable, segment_sums, split_words
 
-if TYPE_CHECKING:  # pragma: no cover
-    from scipy import sparse
-
-__all__ = ["KeyIndex", "WordNgramCounter", "char_word_rows", "word_char_ngrams", "CharProjector", "codebook_matrix",
-           "LinearScorer", "scorer_from_arrays", "scorer_from_estimators"]
+__all__ = ["KeyIndex", "WordNgramCounter", "char_word_hits", "word_char_ngrams", "CharProjector", "codebook_matrix",
+           "LinearScorer", "build_scorer", "codebook_names"]
 
 
 # --------------------------------------------------------------------------- word n-grams
@@ -159,16 +158,6 @@ class WordNgramCounter:
         self._flat.clear()
         self._held = np.zeros(0, dtype=np.int64)
 
-    def counts(self, words: Words) -> sparse.csr_matrix:
-        """(sentence x vocabulary) n-gram counts (float64, duplicates summed, indices sorted)."""
-        from scipy import sparse
-
-        r, c = self.hits(words)
-        counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float64), (r, c)),
-                                   shape=(words.n_sentences, self.width))
-        counts.sum_duplicates()
-        return counts
-
     def hits(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
         """(sentence, column) of every occurrence of a vocabulary n-gram, a pair per occurrence."""
         base, keys, ends = self.base, self.keys, self.ends
@@ -214,7 +203,7 @@ class WordScorer:
     def __init__(self, counter: WordNgramCounter, idf: np.ndarray, sublinear_tf: bool, W: np.ndarray):
         idf = np.asarray(idf, dtype=np.float64)
         self.counter, self.sublinear_tf = counter, sublinear_tf
-        self.idf2 = idf ** 2
+        self.idf, self.idf2 = idf, idf ** 2
         self.weights = np.ascontiguousarray(idf[:, None] * W)  # idf folded in
 
     def score(self, texts: list[str], words: Words) -> np.ndarray:
@@ -233,6 +222,23 @@ class WordScorer:
         terms *= tf[:, None]
         sums = segment_sums(terms, np.bincount(row, minlength=n))
         return sums / norm[:, None]
+
+    def values(self, texts: list[str], words: Words) -> np.ndarray:
+        """The block's feature values (sentences x vocabulary, dense): l2-normalised TF-IDF, as the
+        training transformer's ``transform`` gives them."""
+        r, c = self.counter.hits(words)
+        n, width = words.n_sentences, self.counter.width
+        key, count = np.unique(r * width + c, return_counts=True)
+        row, col = np.divmod(key, width)
+        tf = count.astype(np.float64)
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        v = tf * self.idf[col]
+        norm = np.sqrt(np.bincount(row, v * v, minlength=n))
+        norm[norm == 0] = 1.0
+        out = np.zeros((n, width))
+        out[row, col] = v / norm[row]
+        return out
 
 
 # --------------------------------------------------------------------------- character n-grams
@@ -352,16 +358,6 @@ def char_word_hits_loop(words: list[str], columns: dict[str, int], ngram_range: 
             np.asarray(lengths, dtype=np.int64))
 
 
-def char_word_rows(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
-                   ) -> sparse.csr_matrix:
-    """(word x n-gram counts) for ``words``, over the n-grams in ``columns``."""
-    from scipy import sparse
-
-    indices, data, lengths = char_word_hits(words, columns, ngram_range)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(words), len(columns)))
-
-
 class CharProjector:
     """``X @ W`` for the character block's rows ``X`` (see :class:`~ofsted_nlp.training.features.CharNgramTfidf`),
     without building them: each distinct word's ``(n-grams x idf) @ W`` and ``n-grams x idf**2`` are
@@ -372,6 +368,7 @@ class CharProjector:
         W = np.asarray(W, dtype=np.float64)
         self.W = W
         ngram_range = tuple(ngram_range)
+        self.columns, self.idf, self.ngram_range = columns, idf, ngram_range
         weights = np.hstack([idf[:, None] * W, (idf ** 2)[:, None]])
 
         grams: list[CharGramIndex] = []  # built on first use: loading a model stays quick
@@ -392,6 +389,16 @@ class CharProjector:
         norm = np.sqrt(sums[:, -1])
         norm[norm == 0] = 1.0
         return sums[:, :-1] / norm[:, None]
+
+    def values(self, texts: list[str], words: Words) -> np.ndarray:
+        """The block's feature values (sentences x n-grams, dense): ``count * idf`` over the norm of
+        :class:`~ofsted_nlp.training.features.CharNgramTfidf`."""
+        indices, data, lengths = char_word_hits_loop(words.flat, self.columns, self.ngram_range)
+        counts = np.zeros((words.n_sentences, len(self.columns)))
+        np.add.at(counts, (np.repeat(np.repeat(np.arange(words.n_sentences), words.lengths), lengths), indices), data)
+        norm = np.sqrt(np.einsum("ij,j->i", counts, self.idf ** 2))
+        norm[norm == 0] = 1.0
+        return counts * (1.0 / norm)[:, None] * self.idf
 
 
 # --------------------------------------------------------------------------- the codebook's words
@@ -419,6 +426,10 @@ class CodebookScorer:
         # einsum, not `@`: a dense float product goes to BLAS, whose threads then spin between calls
         # (on two cores, as much CPU again as the whole tagging)
         return np.einsum("ij,jk->ik", codebook_matrix(texts, **self.params), self.W)
+
+    def values(self, texts: list[str], words: Words) -> np.ndarray:
+        """The block's feature values (sentences x codebook features)."""
+        return codebook_matrix(texts, **self.params)
 
 
 # --------------------------------------------------------------------------- the scores
@@ -463,6 +474,14 @@ class LinearScorer:
         Z = np.exp(Z - Z.max(axis=1, keepdims=True))  # multinomial polarity: softmax
         return P, Z / Z.sum(axis=1, keepdims=True)
 
+    def feature_values(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each block's feature values of ``texts`` (sentences x the block's features, dense), before the
+        union's weights: for a few sentences (``explain``), not a corpus."""
+        texts = [str(t) for t in texts]
+        with LOCK:
+            words = split_words(texts)
+            return [block.values(texts, words) for block in self.blocks]
+
 
 def _block_scorer(kind: str, params: dict, W: np.ndarray, vocabulary: dict[str, int] | None = None,
                   idf: np.ndarray | None = None, counter: WordNgramCounter | None = None) -> Any:
@@ -478,31 +497,23 @@ def _block_scorer(kind: str, params: dict, W: np.ndarray, vocabulary: dict[str, 
     raise ValueError(f"unknown feature block kind {kind!r}")
 
 
-def scorer_from_arrays(header: dict, arrays: dict[str, np.ndarray], vocabularies: dict[str, dict[str, int]]
-                       ) -> LinearScorer:
-    """The scorer of a model file (:mod:`~ofsted_nlp.tagging.modelfile`): its header, arrays and vocabularies by block."""
-    coef = np.vstack([np.asarray(arrays["themes.coef"], dtype=np.float64),
-                      np.asarray(arrays["polarity.coef"], dtype=np.float64)]).T
-    intercept = np.concatenate([np.ravel(arrays["themes.intercept"]), np.ravel(arrays["polarity.intercept"])])
-    blocks, start = [], 0
-    for block in header["blocks"]:
-        name, kind, params = str(block["name"]), block["kind"], dict(block["params"])
-        weight = float(block.get("weight", 1.0))
-        if kind in ("words", "chars"):
-            vocabulary = vocabularies[name]
-            idf = np.asarray(arrays[f"{name}.idf"], dtype=np.float64)
-            width = len(vocabulary)
-        else:
-            vocabulary, idf = None, None
-            width = len(codebook_names(params))
-        W = coef[start:start + width] * weight
+def build_scorer(blocks: Sequence[Any], coef: np.ndarray, intercept: np.ndarray, n_themes: int,
+                 polarity_classes: Sequence[str]) -> LinearScorer:
+    """The scorer of a model's artefact: its feature ``blocks`` (:class:`~ofsted_nlp.tagging.model.FeatureBlock`,
+    in column order), ``coef`` (classes x features: the themes' rows, then polarity's) and ``intercept``."""
+    coef = np.asarray(coef, dtype=np.float64).T
+    scorers, start = [], 0
+    for block in blocks:
+        width = block.width
+        W = coef[start:start + width] * float(block.weight)
         if W.shape[0] != width:
-            raise ValueError(f"block {name}: {W.shape[0]} coefficients for {width} features")
-        blocks.append(_block_scorer(kind, params, W, vocabulary, idf))
+            raise ValueError(f"block {block.name}: {W.shape[0]} coefficients for {width} features")
+        vocabulary = {g: i for i, g in enumerate(block.vocabulary)} if block.kind in ("words", "chars") else None
+        scorers.append(_block_scorer(block.kind, block.params, W, vocabulary, block.idf))
         start += width
     if start != coef.shape[0]:
         raise ValueError(f"{coef.shape[0]} coefficients for {start} features")
-    return LinearScorer(blocks, intercept, len(header["themes"]), header["polarity_classes"])
+    return LinearScorer(scorers, np.asarray(intercept, dtype=np.float64), n_themes, polarity_classes)
 
 
 def codebook_names(params: dict) -> list[str]:
@@ -517,30 +528,3 @@ def codebook_names(params: dict) -> list[str]:
     if params.get("shape", True):
         names += [f"shape:{s}" for s in keywords.SHAPE_NAMES]
     return names
-
-
-def scorer_from_estimators(features: Any, themes: Any, polarity: Any) -> LinearScorer | None:
-    """The scorer of a fitted model (its FeatureUnion and classifiers), or None where it is not linear in
-    this way (a theme with one class in training keeps scikit-learn's constant predictor)."""
-    from ofsted_nlp.training.features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
-
-    if not all(hasattr(e, "coef_") for e in themes.estimators_):
-        return None
-    coef = np.vstack([e.coef_ for e in themes.estimators_] + [polarity.coef_]).T
-    intercept = np.concatenate([np.ravel(e.intercept_) for e in themes.estimators_] + [np.ravel(polarity.intercept_)])
-    weights = features.transformer_weights or {}
-    blocks: list[Any] = []
-    start = 0
-    for name, transformer in features.transformer_list:
-        width = len(transformer.get_feature_names_out())
-        W = coef[start:start + width] * weights.get(name, 1.0)
-        start += width
-        if isinstance(transformer, WordNgramTfidf):
-            blocks.append(WordScorer(transformer._counter(), transformer.idf_, transformer.sublinear_tf, W))
-        elif isinstance(transformer, CharNgramTfidf):
-            blocks.append(CharProjector(transformer.vocabulary_, transformer.idf_, transformer.ngram_range, W))
-        elif isinstance(transformer, CodebookFeatures):
-            blocks.append(CodebookScorer(transformer.get_params(), W))
-        else:
-            return None
-    return LinearScorer(blocks, intercept, len(themes.estimators_), [str(c) for c in polarity.classes_])

@@ -25,12 +25,9 @@ import functools
 import operator
 import threading
 from itertools import chain, count, repeat
-from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
+from typing import Callable, Iterable, TypeVar
 
 import numpy as np
-
-if TYPE_CHECKING:  # pragma: no cover
-    from scipy import sparse
 
 __all__ = ["Words", "split_words", "WordTable", "INDEX", "LOCK"]
 
@@ -119,15 +116,6 @@ class Words:
     def sum_rows(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Each sentence's sum of its words' ``rows`` (a table's rows, read at each word's row ``ids``)."""
         return segment_sums(np.take(rows, ids, axis=0), self.lengths)
-
-    def bag(self, ids: np.ndarray, n_columns: int) -> sparse.csr_matrix:
-        """(sentence x table row) counts of the words, given each word's row ``ids``."""
-        from scipy import sparse
-
-        return sparse.csr_matrix(
-            (np.ones(len(ids), dtype=np.float64), (self.sentence_of_word(), ids)),
-            shape=(self.n_sentences, n_columns),
-        )
 
 
 def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -28,12 +28,33 @@ from sklearn.utils.validation import check_is_fitted
 from ofsted_nlp.tagging.scorer import (
     CharProjector,
     WordNgramCounter,
-    char_word_rows,
+    char_word_hits,
     codebook_matrix,
     codebook_names,
     word_char_ngrams,
 )
-from ofsted_nlp.tagging.wordtable import LOCK, locked, split_words
+from ofsted_nlp.tagging.wordtable import LOCK, Words, locked, split_words
+
+
+def char_word_rows(words: list[str], columns: dict[str, int], ngram_range=(3, 5)) -> sparse.csr_matrix:
+    """(word x n-gram counts) for ``words``, over the n-grams in ``columns``."""
+    indices, data, lengths = char_word_hits(words, columns, ngram_range)
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(words), len(columns)))
+
+
+def word_ngram_counts(counter: WordNgramCounter, words: Words) -> sparse.csr_matrix:
+    """(sentence x vocabulary) n-gram counts (float64, duplicates summed, indices sorted)."""
+    r, c = counter.hits(words)
+    counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float64), (r, c)), shape=(words.n_sentences, counter.width))
+    counts.sum_duplicates()
+    return counts
+
+
+def word_bag(words: Words, ids: np.ndarray, n_columns: int) -> sparse.csr_matrix:
+    """(sentence x table row) counts of the words, given each word's row ``ids``."""
+    return sparse.csr_matrix((np.ones(len(ids), dtype=np.float64), (words.sentence_of_word(), ids)),
+                             shape=(words.n_sentences, n_columns))
 
 
 class CodebookFeatures(TransformerMixin, BaseEstimator):
@@ -129,7 +150,7 @@ class WordNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
     @locked
     def _counts(self, X) -> sparse.csr_matrix:
         """(sentence x vocabulary) n-gram counts."""
-        return self._counter().counts(split_words(X))
+        return word_ngram_counts(self._counter(), split_words(X))
 
     def transform(self, X):
         check_is_fitted(self, "vocabulary_")
@@ -210,7 +231,7 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         distinct = sorted(set(words.flat))
         index = {w: i for i, w in enumerate(distinct)}
         ids = np.fromiter(map(index.__getitem__, words.flat), dtype=np.int64, count=len(words.flat))
-        return words.bag(ids, len(distinct)), distinct
+        return word_bag(words, ids, len(distinct)), distinct
 
     @locked
     def _counts(self, X) -> sparse.csr_matrix:
