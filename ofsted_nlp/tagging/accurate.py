@@ -24,7 +24,7 @@ import numpy as np
 
 from ofsted_nlp.errors import ModelError
 from ofsted_nlp.schema import POLARITIES, THEMES
-from ofsted_nlp.tagging.tags import Tags, check_layout, decide, tags_frame
+from ofsted_nlp.tagging.tags import Tags, check_layout, decide, sentences, tags_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -70,6 +70,7 @@ class AccurateModel:
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Theme probabilities (n x THEMES) and polarity probabilities (n x POLARITIES), in the order of ``texts``."""
+        texts = sentences(texts)
         n = len(texts)
         P = np.zeros((n, len(THEMES)))
         Q = np.zeros((n, len(POLARITIES)))
@@ -87,7 +88,7 @@ class AccurateModel:
     def tag(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
             recommendations: Sequence[bool] | None = None) -> Tags:
         """Themes, polarity and probabilities; the layout rule as :meth:`OfstedModel.tag`."""
-        texts = [str(t) for t in texts]
+        texts = [str(t) for t in sentences(texts)]
         check_layout(len(texts), judgements, recommendations)
         P, Q = self.probabilities(texts)
         return decide(texts, P, Q, self.thresholds, judgements, recommendations)
@@ -95,7 +96,7 @@ class AccurateModel:
     def predict(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
                 recommendations: Sequence[bool] | None = None) -> pd.DataFrame:
         """One row per text, with the columns of :meth:`OfstedModel.predict`."""
-        texts = [str(t) for t in texts]
+        texts = [str(t) for t in sentences(texts)]
         return tags_frame(texts, self.tag(texts, judgements, recommendations))
 
 

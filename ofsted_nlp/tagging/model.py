@@ -32,7 +32,7 @@ import numpy as np
 from ofsted_nlp.errors import ModelError
 from ofsted_nlp.schema import POLARITIES, THEMES
 from ofsted_nlp.tagging.scorer import LinearScorer, build_scorer, codebook_names
-from ofsted_nlp.tagging.tags import Tags, check_layout, decide, tags_frame
+from ofsted_nlp.tagging.tags import Tags, check_layout, decide, sentences, tags_frame
 from ofsted_nlp.tagging.validation import MAX_MAGNITUDE, check_artefact, check_block, check_finite
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -171,9 +171,10 @@ class OfstedModel:
         Returns one row per text with columns ``text``, ``themes`` (tuple of
         theme names), ``polarity``, ``p_<theme>`` for each theme and
         ``p_<polarity>`` for each polarity class. ``judgements`` and
-        ``recommendations``: the layout, see :meth:`tag`.
+        ``recommendations``: the layout, see :meth:`tag`. ``texts`` is a
+        sequence of sentences: one string alone raises TypeError.
         """
-        texts = [str(t) for t in texts]
+        texts = [str(t) for t in sentences(texts)]
         return tags_frame(texts, self.tag(texts, judgements, recommendations))
 
     def tag(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
@@ -189,6 +190,7 @@ class OfstedModel:
         those sentences are ``negative`` wherever they stand. The probabilities
         stay the model's own.
         """
+        texts = sentences(texts)
         check_layout(len(texts), judgements, recommendations)
         P, Q = self.probabilities(texts)
         classes = self.polarity_classes
@@ -202,9 +204,10 @@ class OfstedModel:
         The same numbers as the fitted classifiers' ``predict_proba`` on the
         union's ``transform(texts)`` (tested), computed as one linear score
         per class summed over the feature blocks (:mod:`ofsted_nlp.tagging.scorer`),
-        without scikit-learn.
+        without scikit-learn. A text with a lone surrogate (not encodable
+        text) is scored with U+FFFD in its place.
         """
-        return self.scorer.probabilities([str(t) for t in texts])
+        return self.scorer.probabilities([str(t) for t in sentences(texts)])
 
 
 def sha256_of(path: str | Path) -> str:

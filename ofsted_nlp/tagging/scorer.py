@@ -441,6 +441,25 @@ def _logistic(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(texts: Sequence[str]) -> list[str]:
+    """The texts with any lone surrogate (a code point no encoding can write, as ``"\\udcff"`` from bytes
+    decoded with ``surrogateescape``) replaced by U+FFFD, the replacement character; other texts as they are.
+
+    The character n-grams are found in a text's UTF-32 encoding, which a surrogate would make fail.
+    """
+    out = [str(t) for t in texts]
+    for i, t in enumerate(out):
+        if not t.isascii():
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError:
+                out[i] = _SURROGATE.sub("\ufffd", t)
+    return out
+
+
 class LinearScorer:
     """Themes' and polarity's probabilities of sentences, from the feature blocks' folded coefficients.
 
@@ -456,8 +475,10 @@ class LinearScorer:
         self.polarity_classes = [str(c) for c in polarity_classes]
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Theme probabilities (n x themes) and polarity ones (n x classes, in ``polarity_classes`` order)."""
-        texts = [str(t) for t in texts]
+        """Theme probabilities (n x themes) and polarity ones (n x classes, in ``polarity_classes`` order).
+
+        A text with a lone surrogate is scored with U+FFFD in its place (:func:`encodable`)."""
+        texts = encodable(texts)
         k = len(self.polarity_classes)
         if not texts:
             return np.zeros((0, self.n_themes)), np.zeros((0, k))
@@ -477,7 +498,7 @@ class LinearScorer:
     def feature_values(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Each block's feature values of ``texts`` (sentences x the block's features, dense), before the
         union's weights: for a few sentences (``explain``), not a corpus."""
-        texts = [str(t) for t in texts]
+        texts = encodable(texts)
         with LOCK:
             words = split_words(texts)
             return [block.values(texts, words) for block in self.blocks]

@@ -339,3 +339,31 @@ def test_eight_threads_tag_as_one_does(small_model, seed_data):
     assert_threads_agree(small_model, [texts[i::5] + [f"A sentence about {w} and caseloads." for w in texts[i].split()[:4]]
                                        for i in range(16)])
 
+
+def test_a_lone_surrogate_is_scored_and_poisons_nothing(shipped_model):
+    """Issue 21 s4: a text holding a lone surrogate (as from bytes decoded with surrogateescape) used to
+    raise UnicodeEncodeError in the character n-grams, and so did every later call in the process, even of
+    a new model. It is scored as if U+FFFD stood there; the calls after it work."""
+    import copy
+
+    model = copy.deepcopy(shipped_model)
+    clean = ["Supervision is poor.", "Caseloads are high.", "b\u00e9b\u00e9 \u2019s"]
+    before = model.probabilities(clean)
+    out = model.predict(["a \udcff b", "Supervision is poor \udcff\ud800 and thresholds unclear."])
+    assert list(out["text"]) == ["a \udcff b", "Supervision is poor \udcff\ud800 and thresholds unclear."]
+    replaced = model.probabilities(["a \ufffd b", "Supervision is poor \ufffd\ufffd and thresholds unclear."])
+    assert np.array_equal(out[[f"p_{t}" for t in THEMES]].to_numpy(), replaced[0])
+    for m in (model, copy.deepcopy(shipped_model)):
+        after = m.probabilities(clean)
+        assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    assert model.predict(["Supervision is poor."])["themes"][0] == ("supervision",)
+
+
+@pytest.mark.parametrize("call", ["predict", "tag", "probabilities"])
+def test_one_string_is_refused_not_read_as_one_sentence_per_character(shipped_model, call):
+    """Issue 21 s4: predict("Supervision is poor.") gave 20 rows, one per character."""
+    with pytest.raises(TypeError, match=r"not one string: pass \[text\]"):
+        getattr(shipped_model, call)("Supervision is poor.")
+    with pytest.raises(TypeError, match="not one string"):
+        getattr(shipped_model, call)(b"Supervision is poor.")
+    assert len(shipped_model.predict(["Supervision is poor."])) == 1
