@@ -50,26 +50,22 @@ def seed(prefix: str) -> Path:
 
 
 def assert_threads_agree(model, batches: list[list[str]]) -> None:
-    """Eight threads calling a fresh copy of ``model`` (no word tables yet: the threads build them) give one
-    thread's probabilities, with the shared word index as it is and while it starts new generations under
-    them (a limit of 300 words)."""
+    """Eight threads calling a fresh copy of ``model`` (its own scorer, no word tables yet: the threads build
+    them) give one thread's probabilities, with the scorer's word index as it is and while it starts new
+    generations under them (a limit of 300 words)."""
     import copy
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
 
-    from ofsted_nlp.tagging import wordtable
-
     expected = [model.probabilities(b) for b in batches]
     for limit in (500_000, 300):
         fresh = copy.deepcopy(model)
-        assert fresh.scorer is not model.scorer  # a copy starts its own scorer, with no tables
-        saved = wordtable.INDEX.limit
-        wordtable.INDEX.__init__(limit=limit)
-        try:
-            with ThreadPoolExecutor(8) as pool:
-                got = list(pool.map(fresh.probabilities, batches * 3))
-        finally:
-            wordtable.INDEX.__init__(limit=saved)
+        assert fresh.scorer is not model.scorer and not fresh.scorer.cache.index.words  # a copy starts empty
+        fresh.scorer.cache.index.__init__(limit=limit)  # in place: the blocks' tables hold this index
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(fresh.probabilities, batches * 3))
+        if limit == 300:
+            assert fresh.scorer.cache.index.generation > model.scorer.cache.index.generation
         for (P, Q), (P2, Q2) in zip(expected * 3, got):
             assert np.abs(P - P2).max() < 1e-12 and np.abs(Q - Q2).max() < 1e-12

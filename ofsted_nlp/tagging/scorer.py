@@ -40,7 +40,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ofsted_nlp.tagging import codebook as keywords
-from ofsted_nlp.tagging.wordtable import LOCK, Words, WordTable, segment_sums, split_words
+from ofsted_nlp.tagging.wordtable import WordCache, Words, segment_sums, split_words
 
 __all__ = ["KeyIndex", "WordNgramCounter", "char_word_hits", "word_char_ngrams", "CharProjector", "codebook_matrix",
            "LinearScorer", "build_scorer", "codebook_names"]
@@ -105,12 +105,13 @@ class WordNgramCounter:
     once per distinct word, each token of the vocabulary has a number, an n-gram
     becomes one integer key (its tokens' numbers in base B) and a batch's keys
     are looked up at once in a numpy hash table (:class:`KeyIndex`), instead of joining and hashing every
-    n-gram's string. The caller holds :data:`~ofsted_nlp.tagging.wordtable.LOCK`.
+    n-gram's string. Its per-word table is in ``cache``, whose lock the caller holds.
     """
 
     TOKEN = re.compile(r"\w\w+")  # finds what scikit-learn's (?u)\b\w\w+\b finds, in the same order
 
-    def __init__(self, vocabulary: dict[str, int], ngram_range: Sequence[int]):
+    def __init__(self, vocabulary: dict[str, int], ngram_range: Sequence[int], cache: WordCache | None = None):
+        self.cache = cache if cache is not None else WordCache()
         self.width = len(vocabulary)
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         numbers: dict[str, int] = {}
@@ -143,7 +144,7 @@ class WordNgramCounter:
         # the tokens of every word seen, word after word; and as an array, refreshed when it grows
         self._flat: list[int] = []
         self._held = np.zeros(0, dtype=np.int64)
-        self.table = WordTable(self._compute, width=2, dtype=np.int64, on_clear=self._clear)
+        self.table = self.cache.table(self._compute, width=2, dtype=np.int64, on_clear=self._clear)
 
     def _compute(self, words: list[str]) -> np.ndarray:
         rows, start, flat, numbers = [], len(self._flat), self._flat, self.numbers
@@ -361,9 +362,12 @@ def char_word_hits_loop(words: list[str], columns: dict[str, int], ngram_range: 
 class CharProjector:
     """``X @ W`` for the character block's rows ``X`` (see :class:`~ofsted_nlp.training.features.CharNgramTfidf`),
     without building them: each distinct word's ``(n-grams x idf) @ W`` and ``n-grams x idf**2`` are
-    computed once, kept in a table, and summed over each sentence's words. The caller holds the LOCK."""
+    computed once, kept in a table of ``cache``, and summed over each sentence's words. The caller holds the
+    cache's lock."""
 
-    def __init__(self, columns: dict[str, int], idf: np.ndarray, ngram_range: Sequence[int], W: np.ndarray):
+    def __init__(self, columns: dict[str, int], idf: np.ndarray, ngram_range: Sequence[int], W: np.ndarray,
+                 cache: WordCache | None = None):
+        self.cache = cache if cache is not None else WordCache()
         idf = np.asarray(idf, dtype=np.float64)
         W = np.asarray(W, dtype=np.float64)
         self.W = W
@@ -381,7 +385,7 @@ class CharProjector:
             terms *= data[:, None]
             return segment_sums(terms, lengths)
 
-        self.table = WordTable(compute, width=W.shape[1] + 1)
+        self.table = self.cache.table(compute, width=W.shape[1] + 1)
 
     def score(self, texts: list[str], words: Words) -> np.ndarray:
         ids, rows = self.table.rows(words)
@@ -404,9 +408,11 @@ class CharProjector:
 # --------------------------------------------------------------------------- the codebook's words
 
 
-def codebook_matrix(texts: list[str], themes: bool = True, polarity: bool = True, shape: bool = True) -> np.ndarray:
-    """The codebook block's rows (dense): ``log(1 + count)`` of theme words and polarity cues, cues of form."""
-    counts = keywords.count_batch(texts)
+def codebook_matrix(texts: list[str], themes: bool = True, polarity: bool = True, shape: bool = True,
+                    counter: keywords.CodebookCounter | None = None, words: Words | None = None) -> np.ndarray:
+    """The codebook block's rows (dense): ``log(1 + count)`` of theme words and polarity cues, cues of form
+    (counted by ``counter``, by default a new one; ``words``: the texts' split, if the caller has it)."""
+    counts = (counter or keywords.CodebookCounter()).count(texts, words)
     blocks = []
     if themes:
         blocks.append(np.log1p(counts.themes))
@@ -418,18 +424,19 @@ def codebook_matrix(texts: list[str], themes: bool = True, polarity: bool = True
 
 
 class CodebookScorer:
-    def __init__(self, params: dict, W: np.ndarray):
+    def __init__(self, params: dict, W: np.ndarray, cache: WordCache | None = None):
         self.params = {k: bool(params.get(k, True)) for k in ("themes", "polarity", "shape")}
         self.W = np.asarray(W, dtype=np.float64)
+        self.counter = keywords.CodebookCounter(cache)
 
     def score(self, texts: list[str], words: Words) -> np.ndarray:
         # einsum, not `@`: a dense float product goes to BLAS, whose threads then spin between calls
         # (on two cores, as much CPU again as the whole tagging)
-        return np.einsum("ij,jk->ik", codebook_matrix(texts, **self.params), self.W)
+        return np.einsum("ij,jk->ik", self.values(texts, words), self.W)
 
     def values(self, texts: list[str], words: Words) -> np.ndarray:
         """The block's feature values (sentences x codebook features)."""
-        return codebook_matrix(texts, **self.params)
+        return codebook_matrix(texts, **self.params, counter=self.counter, words=words)
 
 
 # --------------------------------------------------------------------------- the scores
@@ -465,10 +472,14 @@ class LinearScorer:
 
     ``blocks`` score a batch (sentences x classes), the themes' columns first,
     then polarity's (one column when polarity has two classes, as scikit-learn's
-    binary logistic regression keeps it).
+    binary logistic regression keeps it). The blocks' per-word tables are in
+    ``cache``, this scorer's own: a call holds its lock, so threads calling one
+    scorer take turns and threads calling two scorers never wait for each other.
     """
 
-    def __init__(self, blocks: list[Any], intercept: np.ndarray, n_themes: int, polarity_classes: Sequence[str]):
+    def __init__(self, blocks: list[Any], intercept: np.ndarray, n_themes: int, polarity_classes: Sequence[str],
+                 cache: WordCache | None = None):
+        self.cache = cache if cache is not None else WordCache()
         self.blocks = blocks
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.n_themes = n_themes
@@ -483,8 +494,8 @@ class LinearScorer:
         if not texts:
             return np.zeros((0, self.n_themes)), np.zeros((0, k))
         scores = np.tile(self.intercept, (len(texts), 1))
-        with LOCK:  # the blocks share the word index and their tables
-            words = split_words(texts)
+        words = split_words(texts)
+        with self.cache.lock:  # the blocks share this scorer's word index and their tables
             for block in self.blocks:
                 scores += block.score(texts, words)
         P = _logistic(scores[:, :self.n_themes])  # each theme's binary logistic regression
@@ -499,22 +510,22 @@ class LinearScorer:
         """Each block's feature values of ``texts`` (sentences x the block's features, dense), before the
         union's weights: for a few sentences (``explain``), not a corpus."""
         texts = encodable(texts)
-        with LOCK:
-            words = split_words(texts)
+        words = split_words(texts)
+        with self.cache.lock:
             return [block.values(texts, words) for block in self.blocks]
 
 
-def _block_scorer(kind: str, params: dict, W: np.ndarray, vocabulary: dict[str, int] | None = None,
-                  idf: np.ndarray | None = None, counter: WordNgramCounter | None = None) -> Any:
+def _block_scorer(kind: str, params: dict, W: np.ndarray, vocabulary: dict[str, int] | None, idf: np.ndarray | None,
+                  cache: WordCache) -> Any:
     if kind == "words":
         assert vocabulary is not None and idf is not None
-        counter = counter or WordNgramCounter(vocabulary, params.get("ngram_range", (1, 3)))
+        counter = WordNgramCounter(vocabulary, params.get("ngram_range", (1, 3)), cache)
         return WordScorer(counter, idf, bool(params.get("sublinear_tf", True)), W)
     if kind == "chars":
         assert vocabulary is not None and idf is not None
-        return CharProjector(vocabulary, idf, params.get("ngram_range", (3, 5)), W)
+        return CharProjector(vocabulary, idf, params.get("ngram_range", (3, 5)), W, cache)
     if kind == "codebook":
-        return CodebookScorer(params, W)
+        return CodebookScorer(params, W, cache)
     raise ValueError(f"unknown feature block kind {kind!r}")
 
 
@@ -523,6 +534,7 @@ def build_scorer(blocks: Sequence[Any], coef: np.ndarray, intercept: np.ndarray,
     """The scorer of a model's artefact: its feature ``blocks`` (:class:`~ofsted_nlp.tagging.model.FeatureBlock`,
     in column order), ``coef`` (classes x features: the themes' rows, then polarity's) and ``intercept``."""
     coef = np.asarray(coef, dtype=np.float64).T
+    cache = WordCache()  # the scorer's own, shared by its blocks
     scorers, start = [], 0
     for block in blocks:
         width = block.width
@@ -530,11 +542,11 @@ def build_scorer(blocks: Sequence[Any], coef: np.ndarray, intercept: np.ndarray,
         if W.shape[0] != width:
             raise ValueError(f"block {block.name}: {W.shape[0]} coefficients for {width} features")
         vocabulary = {g: i for i, g in enumerate(block.vocabulary)} if block.kind in ("words", "chars") else None
-        scorers.append(_block_scorer(block.kind, block.params, W, vocabulary, block.idf))
+        scorers.append(_block_scorer(block.kind, block.params, W, vocabulary, block.idf, cache))
         start += width
     if start != coef.shape[0]:
         raise ValueError(f"{coef.shape[0]} coefficients for {start} features")
-    return LinearScorer(scorers, np.asarray(intercept, dtype=np.float64), n_themes, polarity_classes)
+    return LinearScorer(scorers, np.asarray(intercept, dtype=np.float64), n_themes, polarity_classes, cache)
 
 
 def codebook_names(params: dict) -> list[str]:

@@ -12,7 +12,8 @@
   cues and a few cues of form (recommendation, list item, concession).
 
 Tagging transforms a corpus's worth of sentences, so each transform does its
-per-word work once per distinct word (:mod:`ofsted_nlp.tagging.wordtable`) and the
+per-word work once per distinct word (:mod:`ofsted_nlp.tagging.wordtable`, in a table each transformer
+owns) and the
 rest in numpy; ``fit`` runs on a few thousand sentences and can stay simple.
 """
 
@@ -33,7 +34,7 @@ from ofsted_nlp.tagging.scorer import (
     codebook_names,
     word_char_ngrams,
 )
-from ofsted_nlp.tagging.wordtable import LOCK, Words, locked, split_words
+from ofsted_nlp.tagging.wordtable import Words, split_words
 
 
 def char_word_rows(words: list[str], columns: dict[str, int], ngram_range=(3, 5)) -> sparse.csr_matrix:
@@ -140,17 +141,19 @@ class WordNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         return out.tocsr()
 
     def _counter(self) -> WordNgramCounter:
-        """The n-gram counter of this vocabulary (built on first use, not pickled)."""
-        with LOCK:
-            counter = self.__dict__.get("_lookup")
-            if counter is None:
-                counter = self.__dict__["_lookup"] = WordNgramCounter(self.vocabulary_, self.ngram_range)
-            return counter
+        """The n-gram counter of this vocabulary, with its own word table (built on first use, not pickled;
+        two threads that build it at once keep the first)."""
+        counter = self.__dict__.get("_lookup")
+        if counter is None:
+            counter = self.__dict__.setdefault("_lookup", WordNgramCounter(self.vocabulary_, self.ngram_range))
+        return counter
 
-    @locked
     def _counts(self, X) -> sparse.csr_matrix:
         """(sentence x vocabulary) n-gram counts."""
-        return word_ngram_counts(self._counter(), split_words(X))
+        counter = self._counter()
+        words = split_words(X)
+        with counter.cache.lock:
+            return word_ngram_counts(counter, words)
 
     def transform(self, X):
         check_is_fitted(self, "vocabulary_")
@@ -233,7 +236,6 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         ids = np.fromiter(map(index.__getitem__, words.flat), dtype=np.int64, count=len(words.flat))
         return word_bag(words, ids, len(distinct)), distinct
 
-    @locked
     def _counts(self, X) -> sparse.csr_matrix:
         """(sentence x n-gram) counts, as (sentence x word) @ (word x n-gram)."""
         S, distinct = self._bag(X)
@@ -243,7 +245,6 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "vocabulary_")
         return self._weigh(self._counts(X))
 
-    @locked
     def project(self, X, W: np.ndarray) -> np.ndarray:
         """``self.transform(X) @ W`` for a dense ``W`` (n-grams x k), without building the n-gram matrix.
 
@@ -257,7 +258,9 @@ class CharNgramTfidf(_NamedByVocabulary, TransformerMixin, BaseEstimator):
         if held is None or held.W is not W:
             held = cache["project"] = CharProjector(self.vocabulary_, self.idf_, self.ngram_range, W)
         texts = X if isinstance(X, list) else list(X)
-        return held.score(texts, split_words(texts))
+        words = split_words(texts)
+        with held.cache.lock:
+            return held.score(texts, words)
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -217,3 +217,30 @@ def test_char_ngrams_of_a_shipped_model_at_once_are_the_loops(shipped_model):
     assert len(want[0]) > 1000
     for a, b in zip(got, want):
         assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_two_models_share_no_word_state_and_never_wait_for_each_other(shipped_model):
+    """No process-wide index, tables, lock or last split (issue 18 s3): each scorer owns its own. A thread
+    holding one model's lock (as a long call does) does not hold up a call to another model."""
+    import copy
+    import threading
+
+    one, other = copy.deepcopy(shipped_model), copy.deepcopy(shipped_model)
+    texts = ["Supervision is regular and reflective.", "Caseloads are too high in the assessment team."]
+    one.probabilities(texts)
+    assert one.scorer.cache.index.words and not other.scorer.cache.index.words
+    assert one.scorer.cache.lock is not other.scorer.cache.lock
+    done = threading.Event()
+    results = []
+
+    def call_other():
+        results.append(other.probabilities(texts))
+        done.set()
+
+    with one.scorer.cache.lock:  # one model busy
+        worker = threading.Thread(target=call_other, daemon=True)
+        worker.start()
+        assert done.wait(timeout=120), "the other model waited for this one's lock"
+    worker.join()
+    expected = shipped_model.probabilities(texts)
+    assert np.array_equal(results[0][0], expected[0]) and np.array_equal(results[0][1], expected[1])
