@@ -5,15 +5,8 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
-import pytest
 from conftest import REPO
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.utils.estimator_checks import (
-    check_get_params_invariance,
-    check_no_attributes_set_in_init,
-    check_parameters_default_constructible,
-    check_set_params,
-)
 
 from ofsted_nlp.tagging import codebook as keywords
 from ofsted_nlp.tagging import wordtable
@@ -21,17 +14,6 @@ from ofsted_nlp.training.features import CharNgramTfidf, CodebookFeatures, WordN
 from ofsted_nlp.training.labels import load_seed_labels
 
 TEXTS = [x.text for x in load_seed_labels(REPO / "data" / "labels" / "seeds.csv")]
-
-
-@pytest.mark.parametrize("estimator", [WordNgramTfidf(), CharNgramTfidf(), CodebookFeatures()],
-                         ids=["words", "chars", "codebook"])
-@pytest.mark.parametrize(
-    "check",
-    [check_no_attributes_set_in_init, check_parameters_default_constructible, check_get_params_invariance,
-     check_set_params],
-)
-def test_sklearn_contracts(estimator, check):
-    check(type(estimator).__name__, estimator)
 
 
 # Texts that test the edges of tokenisation: one-letter words, digits and
