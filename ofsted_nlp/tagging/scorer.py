@@ -42,40 +42,59 @@ import numpy as np
 from ofsted_nlp.tagging import codebook as keywords
 from ofsted_nlp.tagging.wordtable import WordCache, Words, segment_sums, split_words
 
-__all__ = ["SortedKeys", "WordNgramCounter", "char_word_hits", "word_char_ngrams", "CharProjector", "codebook_matrix",
+__all__ = ["KeyIndex", "WordNgramCounter", "char_word_hits", "word_char_ngrams", "CharProjector", "codebook_matrix",
            "LinearScorer", "build_scorer", "codebook_names"]
 
 
 # --------------------------------------------------------------------------- word n-grams
 
 
-class SortedKeys:
-    """Distinct non-negative integer keys and a value for each, looked up many keys at a time with
-    ``np.searchsorted`` on the sorted keys.
+class KeyIndex:
+    """Distinct non-negative integer keys and a value for each, looked up many keys at a time: a hash table
+    with open addressing (linear probing) in two numpy arrays, a quarter full at most.
 
-    It replaced a hand-written hash table (open addressing in two numpy arrays), which the issue asked to
-    keep only if it paid beyond run-to-run noise: tagging the corpus's 116,689 findings in its 32 chunks
-    took 2.55-3.05 CPU s with the table and 2.97-3.19 s with this (four interleaved runs each, load 5-8,
-    ``/tmp`` A/B of ``model.tag`` per chunk; ``benchmarks/bench_phases.py --all`` before and after in
-    benchmarks/README.md): a difference inside the runs' spread.
+    Over the corpus's findings the word n-grams' keys are looked up four times as fast as by a binary
+    search of the sorted keys (``np.searchsorted``).
     """
+
+    EMPTY = -1
+    MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the key times 2**64 / golden ratio, top bits
 
     def __init__(self, keys: np.ndarray, values: np.ndarray):
         keys, values = np.asarray(keys, dtype=np.int64), np.asarray(values, dtype=np.int64)
         if len(keys) and (keys.min() < 0 or len(np.unique(keys)) != len(keys)):
             raise ValueError("keys must be distinct and non-negative")
-        order = np.argsort(keys, kind="stable")
-        self.keys, self.values = keys[order], values[order]
+        self.keys, self.values = keys, values
+        bits = max(4, int(4 * max(len(keys), 1) - 1).bit_length())
+        self.shift, self.mask = np.uint64(64 - bits), (1 << bits) - 1
+        self.slot_keys = np.full(1 << bits, self.EMPTY, dtype=np.int64)
+        self.slot_values = np.full(1 << bits, -1, dtype=np.int64)
+        # insert all keys at once, round after round: one key takes each free slot wanted, the rest move on
+        pending, slot = np.arange(len(keys)), self._slots(keys)
+        while len(pending):
+            free = self.slot_keys[slot] == self.EMPTY
+            taken, first = np.unique(slot[free], return_index=True)
+            winners = pending[free][first]
+            self.slot_keys[taken] = keys[winners]
+            self.slot_values[taken] = values[winners]
+            moving = np.ones(len(pending), dtype=bool)
+            moving[np.flatnonzero(free)[first]] = False
+            pending, slot = pending[moving], (slot[moving] + 1) & self.mask
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys.astype(np.uint64) * self.MULTIPLIER) >> self.shift).astype(np.int64)
 
     def get(self, keys: np.ndarray) -> np.ndarray:
-        """Each key's value, -1 where the key is not held."""
+        """Each key's value, -1 where the key is not in the table."""
         keys = np.asarray(keys, dtype=np.int64)
         out = np.full(len(keys), -1, dtype=np.int64)
-        if not len(self.keys) or not len(keys):
-            return out
-        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        hit = self.keys[at] == keys
-        out[hit] = self.values[at[hit]]
+        todo, slot = np.arange(len(keys)), self._slots(keys)
+        while len(todo):
+            held = self.slot_keys[slot]
+            hit = held == keys[todo]
+            out[todo[hit]] = self.slot_values[slot[hit]]
+            going = ~hit & (held != self.EMPTY)  # another key here: the next slot
+            todo, slot = todo[going], (slot[going] + 1) & self.mask
         return out
 
 
@@ -85,7 +104,7 @@ class WordNgramCounter:
     A word's tokens (runs of two or more word characters, lower-cased) are found
     once per distinct word, each token of the vocabulary has a number, an n-gram
     becomes one integer key (its tokens' numbers in base B) and a batch's keys
-    are looked up at once in sorted arrays (:class:`SortedKeys`), instead of joining and hashing every
+    are looked up at once in a numpy hash table (:class:`KeyIndex`), instead of joining and hashing every
     n-gram's string. Its per-word table is in ``cache``, whose lock the caller holds.
     """
 
@@ -109,7 +128,7 @@ class WordNgramCounter:
             by_n.setdefault(len(parts), ([], []))
             by_n[len(parts)][0].append(key)
             by_n[len(parts)][1].append(col)
-        keys = {n: SortedKeys(np.asarray(k, dtype=np.int64), np.asarray(c, dtype=np.int64))
+        keys = {n: KeyIndex(np.asarray(k, dtype=np.int64), np.asarray(c, dtype=np.int64))
                 for n, (k, c) in by_n.items()}
         # which tokens can start, and end, an n-gram of the vocabulary: most n-grams of a
         # sentence are ruled out by these two lookups before any search
@@ -239,17 +258,89 @@ def word_char_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
     return out
 
 
+class CharGramIndex:
+    """The character n-grams of a vocabulary, found in many words at once with numpy.
+
+    Each character of the vocabulary's n-grams gets a number from 1, an n-gram
+    becomes one integer (its characters' numbers in base B, so that n-grams of
+    different lengths never share one) and the n-grams of a batch of words are
+    looked up together in a :class:`KeyIndex`. :meth:`hits` gives exactly what
+    the per-word loop :func:`char_word_hits_loop` gives, in the same order.
+    """
+
+    def __init__(self, columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)):
+        self.lo, self.hi = int(ngram_range[0]), int(ngram_range[1])
+        self.columns = columns
+        chars = sorted({c for g in columns for c in g})
+        self.base = len(chars) + 1
+        # a character's number (0: in no n-gram of the vocabulary), read off by code point
+        self.numbers = np.zeros(max((ord(c) for c in chars), default=0) + 2, dtype=np.int64)
+        self.numbers[[ord(c) for c in chars]] = np.arange(1, len(chars) + 1)
+        self.usable = self.lo >= 1 and self.base ** self.hi < 2 ** 62
+        if not self.usable:  # too many characters for one int64 an n-gram: the loop does it
+            return
+        number = {c: i + 1 for i, c in enumerate(chars)}
+        grams = [g for g in columns if self.lo <= len(g) <= self.hi]
+        keys = np.zeros(len(grams), dtype=np.int64)
+        for i, g in enumerate(grams):
+            key = 0
+            for c in g:
+                key = key * self.base + number[c]
+            keys[i] = key
+        self.index = KeyIndex(keys, np.fromiter((columns[g] for g in grams), dtype=np.int64, count=len(grams)))
+
+    def hits(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """As :func:`char_word_hits`: ``indices``, ``data``, ``lengths``, word after word."""
+        if not self.usable or not words or min(map(len, words)) + 2 < self.lo:
+            return char_word_hits_loop(words, self.columns, (self.lo, self.hi))
+        codes = np.frombuffer("".join([f" {w} " for w in words]).encode("utf-32-le"), dtype=np.uint32)
+        ids = self.numbers[np.minimum(codes, len(self.numbers) - 1)]
+        sizes = np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 2
+        begins = np.cumsum(sizes) - sizes
+        word_of = np.repeat(np.arange(len(words), dtype=np.int64), sizes)
+        at_in_word = np.arange(len(ids), dtype=np.int64) - begins[word_of]
+        room = sizes[word_of] - at_in_word  # characters from here to the word's end
+        known = ids > 0
+        longest = int(sizes.max())
+        found_words, found_cols, found_order = [], [], []
+        for n in range(self.lo, self.hi + 1):
+            m = len(ids) - n + 1
+            if m <= 0:
+                continue
+            ok = room[:m] >= n
+            key = np.zeros(m, dtype=np.int64)
+            for k in range(n):
+                ok &= known[k:k + m]
+                key *= self.base
+                key += ids[k:k + m]
+            at = np.flatnonzero(ok)
+            col = self.index.get(key[at])
+            hit = col >= 0
+            at = at[hit]
+            found_words.append(word_of[at])
+            found_cols.append(col[hit])
+            found_order.append((n - self.lo) * longest + at_in_word[at])  # the loop's order: size, then place
+        w, c, o = np.concatenate(found_words), np.concatenate(found_cols), np.concatenate(found_order)
+        order = np.lexsort((o, w))
+        w, c = w[order], c[order]
+        width = int(c.max(initial=-1)) + 1
+        _, first, inverse, counts = np.unique(w * width + c, return_index=True, return_inverse=True,
+                                              return_counts=True)
+        keep = np.sort(first)  # each (word, column) where it first stands: the loop's dict order
+        return (c[keep], counts[inverse[keep]].astype(np.float64),
+                np.bincount(w[keep], minlength=len(words)).astype(np.int64))
+
+
 def char_word_hits(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For ``words``, the columns of their n-grams in ``columns`` (``indices``), how often each occurs in
-    its word (``data``), and how many columns each word has (``lengths``), word after word.
+    its word (``data``), and how many columns each word has (``lengths``), word after word."""
+    return CharGramIndex(columns, ngram_range).hits(words)
 
-    A loop in Python, run once per distinct word (the per-word tables keep its result). A numpy version
-    that found a batch's n-grams at once went, as the issue asks of speed paths that do not pay beyond
-    run-to-run noise: over the corpus's 116,689 findings tagging took 2.55-3.05 CPU s with it and
-    2.79-3.38 s with this loop (four interleaved runs each, load 5-8; its own gain, 26,451 new words in
-    0.12 s instead of 0.20 s, is under a tenth of a second a corpus).
-    """
+
+def char_word_hits_loop(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`char_word_hits` word by word in Python (the reference the numpy version is tested against)."""
     lengths: list[int] = []
     indices: list[int] = []
     data: list[int] = []
@@ -284,8 +375,12 @@ class CharProjector:
         self.columns, self.idf, self.ngram_range = columns, idf, ngram_range
         weights = np.hstack([idf[:, None] * W, (idf ** 2)[:, None]])
 
+        grams: list[CharGramIndex] = []  # built on first use: loading a model stays quick
+
         def compute(new: list[str]) -> np.ndarray:
-            indices, data, lengths = char_word_hits(new, columns, ngram_range)
+            if not grams:
+                grams.append(CharGramIndex(columns, ngram_range))
+            indices, data, lengths = grams[0].hits(new)
             terms = np.take(weights, indices, axis=0)
             terms *= data[:, None]
             return segment_sums(terms, lengths)
@@ -302,7 +397,7 @@ class CharProjector:
     def values(self, texts: list[str], words: Words) -> np.ndarray:
         """The block's feature values (sentences x n-grams, dense): ``count * idf`` over the norm of
         :class:`~ofsted_nlp.training.features.CharNgramTfidf`."""
-        indices, data, lengths = char_word_hits(words.flat, self.columns, self.ngram_range)
+        indices, data, lengths = char_word_hits_loop(words.flat, self.columns, self.ngram_range)
         counts = np.zeros((words.n_sentences, len(self.columns)))
         np.add.at(counts, (np.repeat(np.repeat(np.arange(words.n_sentences), words.lengths), lengths), indices), data)
         norm = np.sqrt(np.einsum("ij,j->i", counts, self.idf ** 2))
@@ -360,8 +455,7 @@ def encodable(texts: Sequence[str]) -> list[str]:
     """The texts with any lone surrogate (a code point no encoding can write, as ``"\\udcff"`` from bytes
     decoded with ``surrogateescape``) replaced by U+FFFD, the replacement character; other texts as they are.
 
-    The character n-grams were once found in the text's UTF-32 encoding, which a surrogate made fail (and
-    the word left in the index then failed every later call); the replacement keeps any encoding safe.
+    The character n-grams are found in a text's UTF-32 encoding, which a surrogate would make fail.
     """
     out = [str(t) for t in texts]
     for i, t in enumerate(out):

@@ -151,20 +151,72 @@ def test_numpy_path_equals_sklearn_on_corpus_findings(shipped_model, corpus_lett
 
 
 @pytest.mark.parametrize("n, spread", [(0, 10), (1, 10), (50, 60), (5000, 10**6), (3000, 5 * 10**10)])
-def test_sorted_keys_find_each_key_and_no_other(n, spread):
-    """The word n-grams' lookup: every key's own value, -1 for any other key."""
-    from ofsted_nlp.tagging.scorer import SortedKeys
+def test_key_index_finds_each_key_and_no_other(n, spread):
+    """The word n-grams' hash table: every key's own value, -1 for any other key, however crowded the slots."""
+    from ofsted_nlp.tagging.scorer import KeyIndex
 
     rng = np.random.default_rng(n)
     keys = rng.choice(spread, size=n, replace=False).astype(np.int64)
     values = rng.integers(0, 10**6, size=n)
-    index = SortedKeys(keys, values)
-    queries = np.concatenate([keys, rng.integers(0, spread, size=3 * n + 5), keys[::-1], [spread + 5, 0]])
+    index = KeyIndex(keys, values)
+    queries = np.concatenate([keys, rng.integers(0, spread, size=3 * n + 5), keys[::-1]])
     expected = dict(zip(keys.tolist(), values.tolist()))
     assert index.get(queries).tolist() == [expected.get(q, -1) for q in queries.tolist()]
     assert index.get(np.zeros(0, dtype=np.int64)).tolist() == []
+
+
+def test_key_index_with_keys_wanting_the_same_slot():
+    """Forty keys that all hash to one slot are each found past the others, and keys near them are not."""
+    from ofsted_nlp.tagging.scorer import KeyIndex
+
+    sizer = KeyIndex(np.arange(40, dtype=np.int64), np.arange(40))  # the table size of 40 keys
+    candidates = np.arange(10**6, dtype=np.int64)
+    keys = candidates[sizer._slots(candidates) == 7][:40]
+    assert len(keys) == 40
+    index = KeyIndex(keys, np.arange(40) * 10)
+    assert sorted(np.flatnonzero(index.slot_keys >= 0).tolist()) == list(range(7, 47))  # probed past each other
+    assert index.get(keys[::-1]).tolist() == list(range(390, -1, -10))
+    others = np.setdiff1d(candidates[:10**4], keys)
+    assert (index.get(others) == -1).all()
     with pytest.raises(ValueError):
-        SortedKeys(np.array([3, 3]), np.array([0, 1]))
+        KeyIndex(np.array([3, 3]), np.array([0, 1]))
+
+
+def _char_words() -> list[str]:
+    words = sorted({w for path in SEEDS.glob("*.txt") for w in path.read_text(encoding="utf-8").lower().split()})
+    tricky = ["a", "ab", "abc", "é", "x\u2019s", "\U0001f600ab", "aaaaaaa", "abcabcabc", "—", "1.5%", "(e.g.", "\x00x"]
+    return words + tricky
+
+
+@pytest.mark.parametrize("ngram_range", [(3, 5), (1, 3), (2, 2), (4, 6)])
+def test_char_ngrams_of_many_words_at_once_are_the_loops(ngram_range):
+    """The numpy n-gram index gives the columns, counts and lengths of the word-by-word loop, in its order."""
+    from ofsted_nlp.tagging.scorer import CharGramIndex, char_word_hits_loop, word_char_ngrams
+
+    lo, hi = ngram_range
+    words = [w for w in _char_words() if len(w) + 2 >= lo]  # shorter ones take the loop itself
+    grams = sorted({g for w in words[::3] for g in word_char_ngrams(w, lo, hi)})  # some of them unseen
+    columns = {g: i for i, g in enumerate(reversed(grams))}
+    index = CharGramIndex(columns, ngram_range)
+    assert index.usable
+    for batch in (words, words[5:6], ["\u00e9\u00e9\u00e9\u00e9", "abcabcabc"] * 3, ["a", "abcabc"]):
+        got, want = index.hits(batch), char_word_hits_loop(batch, columns, ngram_range)
+        for a, b in zip(got, want):
+            assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert len(char_word_hits_loop(words, columns, ngram_range)[0]) > 1000
+
+
+def test_char_ngrams_of_a_shipped_model_at_once_are_the_loops(shipped_model):
+    from ofsted_nlp.tagging.scorer import CharGramIndex, char_word_hits_loop
+
+    (chars,) = [b for b in shipped_model.blocks if b.kind == "chars"]
+    columns = {g: i for i, g in enumerate(chars.vocabulary)}
+    words = _char_words()
+    got = CharGramIndex(columns, chars.params["ngram_range"]).hits(words)
+    want = char_word_hits_loop(words, columns, chars.params["ngram_range"])
+    assert len(want[0]) > 1000
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
 
 
 def test_two_models_share_no_word_state_and_never_wait_for_each_other(shipped_model):
