@@ -250,7 +250,8 @@ def seed_model(folder: Path) -> Path:
     import numpy as np
     import sklearn
 
-    from ofsted_nlp.tagging.model import fit_model, save_model
+    from ofsted_nlp.training.estimators import fit_model
+    from ofsted_nlp.training.export import save_model
     from ofsted_nlp.training.labels import THEMES, load_seed_labels
 
     labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")

@@ -29,8 +29,8 @@ sys.path.insert(0, str(REPO))
 
 from ofsted_nlp.schema import POLARITIES, THEMES  # noqa: E402
 from ofsted_nlp.tagging import codebook as keywords  # noqa: E402
-from ofsted_nlp.tagging.model import feature_union, fit_model, polarity_classifier  # noqa: E402
 from ofsted_nlp.training.cells import cell_agreement  # noqa: E402
+from ofsted_nlp.training.estimators import feature_union, fit_model, polarity_classifier  # noqa: E402
 from ofsted_nlp.training.dataset import SHARED_CORPUS, TrainingData, load_training_data  # noqa: E402
 from ofsted_nlp.training.evaluation import label_scores  # noqa: E402
 from ofsted_nlp.training.splits import heldout_mask, label_strata, load_heldout  # noqa: E402
@@ -150,7 +150,7 @@ def training_soft(data: TrainingData, soft: Path) -> tuple[list[str], np.ndarray
 def polarity_only(train: TrainingData, test_texts: list[str], soft_texts: list[str], soft_probs: np.ndarray,
                   weight: float) -> list[str]:
     """Polarity as the shipped student learns it (features from gold sentences; gold rows plus soft rows)."""
-    from ofsted_nlp.tagging.model import fit_polarity
+    from ofsted_nlp.training.estimators import fit_polarity
 
     features = feature_union()
     X = features.fit_transform(train.texts)

@@ -79,7 +79,7 @@ def seed_data():
 def seed_model(seed_data):
     """A model fitted on the seed labels, once per run (~5 s of CPU): the tests that need a trained model share
     it and only read it (a test that changes a model changes a copy)."""
-    from ofsted_nlp.tagging.model import fit_model
+    from ofsted_nlp.training.estimators import fit_model
 
     return fit_model(*seed_data)
 
@@ -87,7 +87,7 @@ def seed_model(seed_data):
 @pytest.fixture(scope="session")
 def weighted_seed_model(seed_data):
     """As ``seed_model``, with the codebook block weighted 2 in the feature union."""
-    from ofsted_nlp.tagging.model import fit_model
+    from ofsted_nlp.training.estimators import fit_model
 
     return fit_model(*seed_data, feature_params={"codebook_weight": 2.0})
 
@@ -98,26 +98,22 @@ def seed(prefix: str) -> Path:
 
 
 def assert_threads_agree(model, batches: list[list[str]]) -> None:
-    """Eight threads calling a fresh copy of ``model`` (no word tables yet: the threads build them) give one
-    thread's probabilities, with the shared word index as it is and while it starts new generations under
-    them (a limit of 300 words)."""
+    """Eight threads calling a fresh copy of ``model`` (its own scorer, no word tables yet: the threads build
+    them) give one thread's probabilities, with the scorer's word index as it is and while it starts new
+    generations under them (a limit of 300 words)."""
     import copy
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
 
-    from ofsted_nlp.tagging import wordtable
-
     expected = [model.probabilities(b) for b in batches]
     for limit in (500_000, 300):
         fresh = copy.deepcopy(model)
-        assert "_scoring" not in vars(fresh)  # a copy starts with no tables
-        saved = wordtable.INDEX.limit
-        wordtable.INDEX.__init__(limit=limit)
-        try:
-            with ThreadPoolExecutor(8) as pool:
-                got = list(pool.map(fresh.probabilities, batches * 3))
-        finally:
-            wordtable.INDEX.__init__(limit=saved)
+        assert fresh.scorer is not model.scorer and not fresh.scorer.cache.index.words  # a copy starts empty
+        fresh.scorer.cache.index.__init__(limit=limit)  # in place: the blocks' tables hold this index
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(fresh.probabilities, batches * 3))
+        if limit == 300:
+            assert fresh.scorer.cache.index.generation > model.scorer.cache.index.generation
         for (P, Q), (P2, Q2) in zip(expected * 3, got):
             assert np.abs(P - P2).max() < 1e-12 and np.abs(Q - Q2).max() < 1e-12

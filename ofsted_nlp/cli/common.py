@@ -46,8 +46,9 @@ ModelOpt = Annotated[Optional[Path], typer.Option(
     help="Model file, or 'accurate' for the slower transformer model (needs the [accurate] extra) "
          "[default: the fast model shipped with the package].")]
 TrustPickleOpt = Annotated[bool, typer.Option(
-    "--trust-pickle", help="Load a joblib (pickle) model of an earlier version. Unpickling can run code: "
-                           "only for a file you made yourself.")]
+    "--trust-pickle", hidden=True,
+    help="Kept for scripts that pass it: pickle (joblib) models of earlier versions are no longer read, "
+         "trusted or not (retrain with `ofsted-nlp train`).")]
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per CPU).")]
 # Limits on each document (ofsted_nlp.reading.extraction.Limits); a document over one is reported and skipped.
 DEFAULT_LIMITS = Limits()

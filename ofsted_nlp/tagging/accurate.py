@@ -36,7 +36,7 @@ import numpy as np
 
 from ofsted_nlp.errors import ModelError, printable
 from ofsted_nlp.schema import POLARITIES, THEMES
-from ofsted_nlp.tagging.tags import Tags, check_layout, decide, tags_frame
+from ofsted_nlp.tagging.tags import Tags, check_layout, decide, sentences, tags_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -106,6 +106,7 @@ class AccurateModel:
         that fails, takes over :data:`RUN_TIMEOUT` seconds, or gives outputs that are not
         probabilities of the expected shapes (NaN included).
         """
+        texts = sentences(texts)
         n = len(texts)
         P = np.zeros((n, len(THEMES)))
         Q = np.zeros((n, len(POLARITIES)))
@@ -177,7 +178,7 @@ class AccurateModel:
     def tag(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
             recommendations: Sequence[bool] | None = None) -> Tags:
         """Themes, polarity and probabilities; the layout rule as :meth:`OfstedModel.tag`."""
-        texts = [str(t) for t in texts]
+        texts = [str(t) for t in sentences(texts)]
         check_layout(len(texts), judgements, recommendations)
         P, Q = self.probabilities(texts)
         return decide(texts, P, Q, self.thresholds, judgements, recommendations)
@@ -185,7 +186,7 @@ class AccurateModel:
     def predict(self, texts: Sequence[str], judgements: Sequence[str] | None = None,
                 recommendations: Sequence[bool] | None = None) -> pd.DataFrame:
         """One row per text, with the columns of :meth:`OfstedModel.predict`."""
-        texts = [str(t) for t in texts]
+        texts = [str(t) for t in sentences(texts)]
         return tags_frame(texts, self.tag(texts, judgements, recommendations))
 
 

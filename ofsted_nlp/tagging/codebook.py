@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ofsted_nlp.schema import POLARITIES, THEMES
-from ofsted_nlp.tagging.wordtable import locked, segment_sums
+from ofsted_nlp.tagging.wordtable import WordCache, Words, segment_sums, split_words
 
 THEME_PATTERNS: dict[str, str] = {
     "supervision": r"\bsupervis(ion|ions|ed|ing|e|or|ors)\b(?! orders?)|management oversight|managerial oversight|"
@@ -354,18 +354,6 @@ def _word_rows(words: list[str]) -> list[list[int]]:
     return rows
 
 
-_TABLE = None
-
-
-def _table():
-    global _TABLE
-    if _TABLE is None:
-        from ofsted_nlp.tagging.wordtable import WordTable
-
-        _TABLE = WordTable(_word_rows, width=_COUNTED + 1, dtype=np.int64)
-    return _TABLE
-
-
 @dataclass
 class BatchCounts:
     """The codebook's counts for a batch of sentences, one row per sentence."""
@@ -379,16 +367,32 @@ class BatchCounts:
         return len(self.themes)
 
 
-@locked
+class CodebookCounter:
+    """The codebook's counts of batches of sentences, with each word's part worked out once, in a table of
+    ``cache`` (its owner's: a model's scorer shares one among its blocks; by default one of its own)."""
+
+    def __init__(self, cache: WordCache | None = None):
+        self.cache = cache if cache is not None else WordCache()
+        self.table = self.cache.table(_word_rows, width=_COUNTED + 1, dtype=np.int64)
+
+    def count(self, texts: list[str], words: Words | None = None) -> BatchCounts:
+        """:func:`count_batch` of ``texts`` (``words``: their split, if the caller has it)."""
+        texts = [str(t) for t in texts]
+        if words is None:
+            words = split_words(texts)
+        with self.cache.lock:
+            ids, rows = self.table.rows(words)
+            rows = np.take(rows, ids, axis=0)
+        return _batch_counts(texts, words, rows)
+
+
 def count_batch(texts: list[str]) -> BatchCounts:
     """``theme_hits``, ``polarity_cues`` and ``shape_features`` of many sentences, as arrays."""
-    from ofsted_nlp.tagging.wordtable import split_words
+    return CodebookCounter().count(texts)
 
-    texts = [str(t) for t in texts]
+
+def _batch_counts(texts: list[str], words: Words, rows: np.ndarray) -> BatchCounts:
     n = len(texts)
-    words = split_words(texts)
-    ids, rows = _table().rows(words)
-    rows = np.take(rows, ids, axis=0)
     k = len(POLARITIES)
     cues = segment_sums(rows[:, :k], words.lengths).reshape(n, k)
     flags = np.zeros(n, dtype=np.int64)

@@ -4,6 +4,12 @@ A logistic regression's score is a sum of feature value × coefficient, so a
 sentence's decision splits exactly into per-feature contributions. Word
 n-grams and the codebook's vocabulary are shown by name; character n-grams,
 which are hard to read one by one, are summed into a single line.
+
+Everything is read from the model's artefact (:class:`~ofsted_nlp.tagging.model.OfstedModel`):
+the feature names from its blocks' vocabularies and the codebook's names, each
+feature's value (TF-IDF weight, or codebook count, times its block's weight
+in the union) from its scorer, and the coefficients from its arrays; no
+scikit-learn.
 """
 
 from __future__ import annotations
@@ -25,7 +31,14 @@ class Contribution:
 
 
 def _names(model: OfstedModel) -> np.ndarray:
-    return model.features.get_feature_names_out()
+    return np.asarray(model.feature_names(), dtype=object)
+
+
+def feature_values(model: OfstedModel, text: str) -> np.ndarray:
+    """The sentence's value of every feature of the model, in column order, as the model's classifiers
+    read it (each block's values times the block's weight in the union)."""
+    blocks = model.scorer.feature_values([text])
+    return np.concatenate([values[0] * block.weight for values, block in zip(blocks, model.blocks)])
 
 
 def _readable(name: str) -> str:
@@ -55,11 +68,10 @@ def explain_sentence(model: OfstedModel, text: str, top: int = 5) -> dict:
     """
     pred = model.predict([text]).iloc[0]
     names = _names(model)
-    x = np.asarray(model.features.transform([text]).todense()).ravel()
+    x = feature_values(model, text)
     reasons = {}
-    estimators = model.themes.estimators_
     for j, theme in enumerate(THEMES):
-        coef = np.asarray(estimators[j].coef_).ravel()
+        coef = model.theme_coef[j]
         pos, neg, chars = _split(names, x * coef, top)
         reasons[theme] = {
             "probability": float(pred[f"p_{theme}"]),
@@ -68,9 +80,8 @@ def explain_sentence(model: OfstedModel, text: str, top: int = 5) -> dict:
             "against": neg,
             "characters": chars,
         }
-    clf = model.polarity
-    k = [str(c) for c in clf.classes_].index(pred["polarity"])
-    coef = np.asarray(clf.coef_)
+    k = model.polarity_classes.index(pred["polarity"])
+    coef = model.polarity_coef
     # multinomial: the chosen class against the mean of the others
     others = np.delete(coef, k, axis=0).mean(axis=0)
     pos, neg, chars = _split(names, x * (coef[k] - others), top)
@@ -93,7 +104,7 @@ def theme_terms(model: OfstedModel, theme: str, top: int = 15) -> tuple[list[Con
     if theme not in THEMES:
         raise ValueError(f"unknown theme {theme!r} (expected one of {', '.join(THEMES)})")
     names = _names(model)
-    coef = np.asarray(model.themes.estimators_[THEMES.index(theme)].coef_).ravel()
+    coef = model.theme_coef[THEMES.index(theme)]
     return _top_coefficients(names, coef, top)
 
 
@@ -101,9 +112,8 @@ def polarity_terms(model: OfstedModel, polarity: str, top: int = 15) -> tuple[li
     """The strongest features for and against one polarity class."""
     if polarity not in POLARITIES:
         raise ValueError(f"unknown polarity {polarity!r}")
-    clf = model.polarity
-    k = [str(c) for c in clf.classes_].index(polarity)
-    coef = np.asarray(clf.coef_)
+    k = model.polarity_classes.index(polarity)
+    coef = model.polarity_coef
     return _top_coefficients(_names(model), coef[k] - np.delete(coef, k, axis=0).mean(axis=0), top)
 
 

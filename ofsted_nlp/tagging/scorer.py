@@ -3,9 +3,9 @@
 Tagging needs no estimator objects: the model is linear, so a sentence's
 score for each class is the intercept plus, for each feature block, the
 block's row times that block's coefficients. This module computes those
-scores straight from the model file's arrays (:func:`scorer_from_arrays`)
-or from a fitted model's estimators (:func:`scorer_from_estimators`), with
-the blocks' idf weights and union weights folded into the coefficients once:
+scores straight from the model's artefact (:func:`build_scorer`, from the
+arrays of :class:`~ofsted_nlp.tagging.model.OfstedModel`), with the blocks'
+idf weights and union weights folded into the coefficients once:
 
 * words: l2-normalised TF-IDF (``1 + log(count)``, as scikit-learn's
   ``sublinear_tf``), so ``row @ W = (tf @ (idf * W)) / sqrt(tf**2 @ idf**2)``;
@@ -27,24 +27,23 @@ OpenBLAS, whose threads then spin between calls, on two cores as much CPU again
 as the tagging itself.
 
 The feature extractors of :mod:`ofsted_nlp.training.features` (the scikit-learn
-transformers used in training and by ``explain``) count with the same code.
+transformers used in training) count with the same code; each block's
+``values`` gives its feature values of a few sentences (for ``explain``:
+:mod:`ofsted_nlp.tagging.explain`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
 from ofsted_nlp.tagging import codebook as keywords
-from ofsted_nlp.tagging.wordtable import LOCK, Words, WordTable, segment_sums, split_words
+from ofsted_nlp.tagging.wordtable import WordCache, Words, segment_sums, split_words
 
-if TYPE_CHECKING:  # pragma: no cover
-    from scipy import sparse
-
-__all__ = ["KeyIndex", "WordNgramCounter", "char_word_rows", "word_char_ngrams", "CharProjector", "codebook_matrix",
-           "LinearScorer", "scorer_from_arrays", "scorer_from_estimators"]
+__all__ = ["KeyIndex", "WordNgramCounter", "char_word_hits", "word_char_ngrams", "CharProjector", "codebook_matrix",
+           "LinearScorer", "build_scorer", "codebook_names"]
 
 
 # --------------------------------------------------------------------------- word n-grams
@@ -55,7 +54,12 @@ class KeyIndex:
     with open addressing (linear probing) in two numpy arrays, a quarter full at most.
 
     Over the corpus's findings the word n-grams' keys are looked up four times as fast as by a binary
-    search of the sorted keys (``np.searchsorted``).
+    search of the sorted keys (``np.searchsorted``). Kept (issue 18 part 3) because, with
+    :class:`CharGramIndex`, it pays beyond run-to-run noise: tagging the corpus's 116,689 findings in its
+    32 chunks (``model.tag`` per chunk, three interleaved runs each, load 4) took 2.71-3.18 CPU s with
+    both and 3.13-3.39 s with ``np.searchsorted`` and the per-word loop instead (alone, each moved the
+    time by less than the runs' spread: 2.91-3.32 s and 2.85-3.34 s); ``benchmarks/bench_phases.py --all``
+    and benchmarks/README.md.
     """
 
     EMPTY = -1
@@ -106,12 +110,13 @@ class WordNgramCounter:
     once per distinct word, each token of the vocabulary has a number, an n-gram
     becomes one integer key (its tokens' numbers in base B) and a batch's keys
     are looked up at once in a numpy hash table (:class:`KeyIndex`), instead of joining and hashing every
-    n-gram's string. The caller holds :data:`~ofsted_nlp.tagging.wordtable.LOCK`.
+    n-gram's string. Its per-word table is in ``cache``, whose lock the caller holds.
     """
 
     TOKEN = re.compile(r"\w\w+")  # finds what scikit-learn's (?u)\b\w\w+\b finds, in the same order
 
-    def __init__(self, vocabulary: dict[str, int], ngram_range: Sequence[int]):
+    def __init__(self, vocabulary: dict[str, int], ngram_range: Sequence[int], cache: WordCache | None = None):
+        self.cache = cache if cache is not None else WordCache()
         self.width = len(vocabulary)
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         numbers: dict[str, int] = {}
@@ -144,7 +149,7 @@ class WordNgramCounter:
         # the tokens of every word seen, word after word; and as an array, refreshed when it grows
         self._flat: list[int] = []
         self._held = np.zeros(0, dtype=np.int64)
-        self.table = WordTable(self._compute, width=2, dtype=np.int64, on_clear=self._clear)
+        self.table = self.cache.table(self._compute, width=2, dtype=np.int64, on_clear=self._clear)
 
     def _compute(self, words: list[str]) -> np.ndarray:
         rows, start, flat, numbers = [], len(self._flat), self._flat, self.numbers
@@ -158,16 +163,6 @@ class WordNgramCounter:
     def _clear(self) -> None:
         self._flat.clear()
         self._held = np.zeros(0, dtype=np.int64)
-
-    def counts(self, words: Words) -> sparse.csr_matrix:
-        """(sentence x vocabulary) n-gram counts (float64, duplicates summed, indices sorted)."""
-        from scipy import sparse
-
-        r, c = self.hits(words)
-        counts = sparse.csr_matrix((np.ones(len(r), dtype=np.float64), (r, c)),
-                                   shape=(words.n_sentences, self.width))
-        counts.sum_duplicates()
-        return counts
 
     def hits(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
         """(sentence, column) of every occurrence of a vocabulary n-gram, a pair per occurrence."""
@@ -214,7 +209,7 @@ class WordScorer:
     def __init__(self, counter: WordNgramCounter, idf: np.ndarray, sublinear_tf: bool, W: np.ndarray):
         idf = np.asarray(idf, dtype=np.float64)
         self.counter, self.sublinear_tf = counter, sublinear_tf
-        self.idf2 = idf ** 2
+        self.idf, self.idf2 = idf, idf ** 2
         self.weights = np.ascontiguousarray(idf[:, None] * W)  # idf folded in
 
     def score(self, texts: list[str], words: Words) -> np.ndarray:
@@ -233,6 +228,23 @@ class WordScorer:
         terms *= tf[:, None]
         sums = segment_sums(terms, np.bincount(row, minlength=n))
         return sums / norm[:, None]
+
+    def values(self, texts: list[str], words: Words) -> np.ndarray:
+        """The block's feature values (sentences x vocabulary, dense): l2-normalised TF-IDF, as the
+        training transformer's ``transform`` gives them."""
+        r, c = self.counter.hits(words)
+        n, width = words.n_sentences, self.counter.width
+        key, count = np.unique(r * width + c, return_counts=True)
+        row, col = np.divmod(key, width)
+        tf = count.astype(np.float64)
+        if self.sublinear_tf:
+            tf = np.log(tf) + 1.0
+        v = tf * self.idf[col]
+        norm = np.sqrt(np.bincount(row, v * v, minlength=n))
+        norm[norm == 0] = 1.0
+        out = np.zeros((n, width))
+        out[row, col] = v / norm[row]
+        return out
 
 
 # --------------------------------------------------------------------------- character n-grams
@@ -259,6 +271,8 @@ class CharGramIndex:
     different lengths never share one) and the n-grams of a batch of words are
     looked up together in a :class:`KeyIndex`. :meth:`hits` gives exactly what
     the per-word loop :func:`char_word_hits_loop` gives, in the same order.
+    Kept (issue 18 part 3) for the gain measured with :class:`KeyIndex`'s: the two together save
+    0.2-0.4 CPU s of about 3 s of tagging on the corpus (see there).
     """
 
     def __init__(self, columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)):
@@ -352,26 +366,20 @@ def char_word_hits_loop(words: list[str], columns: dict[str, int], ngram_range: 
             np.asarray(lengths, dtype=np.int64))
 
 
-def char_word_rows(words: list[str], columns: dict[str, int], ngram_range: Sequence[int] = (3, 5)
-                   ) -> sparse.csr_matrix:
-    """(word x n-gram counts) for ``words``, over the n-grams in ``columns``."""
-    from scipy import sparse
-
-    indices, data, lengths = char_word_hits(words, columns, ngram_range)
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(words), len(columns)))
-
-
 class CharProjector:
     """``X @ W`` for the character block's rows ``X`` (see :class:`~ofsted_nlp.training.features.CharNgramTfidf`),
     without building them: each distinct word's ``(n-grams x idf) @ W`` and ``n-grams x idf**2`` are
-    computed once, kept in a table, and summed over each sentence's words. The caller holds the LOCK."""
+    computed once, kept in a table of ``cache``, and summed over each sentence's words. The caller holds the
+    cache's lock."""
 
-    def __init__(self, columns: dict[str, int], idf: np.ndarray, ngram_range: Sequence[int], W: np.ndarray):
+    def __init__(self, columns: dict[str, int], idf: np.ndarray, ngram_range: Sequence[int], W: np.ndarray,
+                 cache: WordCache | None = None):
+        self.cache = cache if cache is not None else WordCache()
         idf = np.asarray(idf, dtype=np.float64)
         W = np.asarray(W, dtype=np.float64)
         self.W = W
         ngram_range = tuple(ngram_range)
+        self.columns, self.idf, self.ngram_range = columns, idf, ngram_range
         weights = np.hstack([idf[:, None] * W, (idf ** 2)[:, None]])
 
         grams: list[CharGramIndex] = []  # built on first use: loading a model stays quick
@@ -384,7 +392,7 @@ class CharProjector:
             terms *= data[:, None]
             return segment_sums(terms, lengths)
 
-        self.table = WordTable(compute, width=W.shape[1] + 1)
+        self.table = self.cache.table(compute, width=W.shape[1] + 1)
 
     def score(self, texts: list[str], words: Words) -> np.ndarray:
         ids, rows = self.table.rows(words)
@@ -393,13 +401,25 @@ class CharProjector:
         norm[norm == 0] = 1.0
         return sums[:, :-1] / norm[:, None]
 
+    def values(self, texts: list[str], words: Words) -> np.ndarray:
+        """The block's feature values (sentences x n-grams, dense): ``count * idf`` over the norm of
+        :class:`~ofsted_nlp.training.features.CharNgramTfidf`."""
+        indices, data, lengths = char_word_hits_loop(words.flat, self.columns, self.ngram_range)
+        counts = np.zeros((words.n_sentences, len(self.columns)))
+        np.add.at(counts, (np.repeat(np.repeat(np.arange(words.n_sentences), words.lengths), lengths), indices), data)
+        norm = np.sqrt(np.einsum("ij,j->i", counts, self.idf ** 2))
+        norm[norm == 0] = 1.0
+        return counts * (1.0 / norm)[:, None] * self.idf
+
 
 # --------------------------------------------------------------------------- the codebook's words
 
 
-def codebook_matrix(texts: list[str], themes: bool = True, polarity: bool = True, shape: bool = True) -> np.ndarray:
-    """The codebook block's rows (dense): ``log(1 + count)`` of theme words and polarity cues, cues of form."""
-    counts = keywords.count_batch(texts)
+def codebook_matrix(texts: list[str], themes: bool = True, polarity: bool = True, shape: bool = True,
+                    counter: keywords.CodebookCounter | None = None, words: Words | None = None) -> np.ndarray:
+    """The codebook block's rows (dense): ``log(1 + count)`` of theme words and polarity cues, cues of form
+    (counted by ``counter``, by default a new one; ``words``: the texts' split, if the caller has it)."""
+    counts = (counter or keywords.CodebookCounter()).count(texts, words)
     blocks = []
     if themes:
         blocks.append(np.log1p(counts.themes))
@@ -411,14 +431,19 @@ def codebook_matrix(texts: list[str], themes: bool = True, polarity: bool = True
 
 
 class CodebookScorer:
-    def __init__(self, params: dict, W: np.ndarray):
+    def __init__(self, params: dict, W: np.ndarray, cache: WordCache | None = None):
         self.params = {k: bool(params.get(k, True)) for k in ("themes", "polarity", "shape")}
         self.W = np.asarray(W, dtype=np.float64)
+        self.counter = keywords.CodebookCounter(cache)
 
     def score(self, texts: list[str], words: Words) -> np.ndarray:
         # einsum, not `@`: a dense float product goes to BLAS, whose threads then spin between calls
         # (on two cores, as much CPU again as the whole tagging)
-        return np.einsum("ij,jk->ik", codebook_matrix(texts, **self.params), self.W)
+        return np.einsum("ij,jk->ik", self.values(texts, words), self.W)
+
+    def values(self, texts: list[str], words: Words) -> np.ndarray:
+        """The block's feature values (sentences x codebook features)."""
+        return codebook_matrix(texts, **self.params, counter=self.counter, words=words)
 
 
 # --------------------------------------------------------------------------- the scores
@@ -430,29 +455,54 @@ def _logistic(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(texts: Sequence[str]) -> list[str]:
+    """The texts with any lone surrogate (a code point no encoding can write, as ``"\\udcff"`` from bytes
+    decoded with ``surrogateescape``) replaced by U+FFFD, the replacement character; other texts as they are.
+
+    The character n-grams are found in a text's UTF-32 encoding, which a surrogate would make fail.
+    """
+    out = [str(t) for t in texts]
+    for i, t in enumerate(out):
+        if not t.isascii():
+            try:
+                t.encode("utf-8")
+            except UnicodeEncodeError:
+                out[i] = _SURROGATE.sub("\ufffd", t)
+    return out
+
+
 class LinearScorer:
     """Themes' and polarity's probabilities of sentences, from the feature blocks' folded coefficients.
 
     ``blocks`` score a batch (sentences x classes), the themes' columns first,
     then polarity's (one column when polarity has two classes, as scikit-learn's
-    binary logistic regression keeps it).
+    binary logistic regression keeps it). The blocks' per-word tables are in
+    ``cache``, this scorer's own: a call holds its lock, so threads calling one
+    scorer take turns and threads calling two scorers never wait for each other.
     """
 
-    def __init__(self, blocks: list[Any], intercept: np.ndarray, n_themes: int, polarity_classes: Sequence[str]):
+    def __init__(self, blocks: list[Any], intercept: np.ndarray, n_themes: int, polarity_classes: Sequence[str],
+                 cache: WordCache | None = None):
+        self.cache = cache if cache is not None else WordCache()
         self.blocks = blocks
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.n_themes = n_themes
         self.polarity_classes = [str(c) for c in polarity_classes]
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Theme probabilities (n x themes) and polarity ones (n x classes, in ``polarity_classes`` order)."""
-        texts = [str(t) for t in texts]
+        """Theme probabilities (n x themes) and polarity ones (n x classes, in ``polarity_classes`` order).
+
+        A text with a lone surrogate is scored with U+FFFD in its place (:func:`encodable`)."""
+        texts = encodable(texts)
         k = len(self.polarity_classes)
         if not texts:
             return np.zeros((0, self.n_themes)), np.zeros((0, k))
         scores = np.tile(self.intercept, (len(texts), 1))
-        with LOCK:  # the blocks share the word index and their tables
-            words = split_words(texts)
+        words = split_words(texts)
+        with self.cache.lock:  # the blocks share this scorer's word index and their tables
             for block in self.blocks:
                 scores += block.score(texts, words)
         P = _logistic(scores[:, :self.n_themes])  # each theme's binary logistic regression
@@ -463,46 +513,47 @@ class LinearScorer:
         Z = np.exp(Z - Z.max(axis=1, keepdims=True))  # multinomial polarity: softmax
         return P, Z / Z.sum(axis=1, keepdims=True)
 
+    def feature_values(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each block's feature values of ``texts`` (sentences x the block's features, dense), before the
+        union's weights: for a few sentences (``explain``), not a corpus."""
+        texts = encodable(texts)
+        words = split_words(texts)
+        with self.cache.lock:
+            return [block.values(texts, words) for block in self.blocks]
 
-def _block_scorer(kind: str, params: dict, W: np.ndarray, vocabulary: dict[str, int] | None = None,
-                  idf: np.ndarray | None = None, counter: WordNgramCounter | None = None) -> Any:
+
+def _block_scorer(kind: str, params: dict, W: np.ndarray, vocabulary: dict[str, int] | None, idf: np.ndarray | None,
+                  cache: WordCache) -> Any:
     if kind == "words":
         assert vocabulary is not None and idf is not None
-        counter = counter or WordNgramCounter(vocabulary, params.get("ngram_range", (1, 3)))
+        counter = WordNgramCounter(vocabulary, params.get("ngram_range", (1, 3)), cache)
         return WordScorer(counter, idf, bool(params.get("sublinear_tf", True)), W)
     if kind == "chars":
         assert vocabulary is not None and idf is not None
-        return CharProjector(vocabulary, idf, params.get("ngram_range", (3, 5)), W)
+        return CharProjector(vocabulary, idf, params.get("ngram_range", (3, 5)), W, cache)
     if kind == "codebook":
-        return CodebookScorer(params, W)
+        return CodebookScorer(params, W, cache)
     raise ValueError(f"unknown feature block kind {kind!r}")
 
 
-def scorer_from_arrays(header: dict, arrays: dict[str, np.ndarray], vocabularies: dict[str, dict[str, int]]
-                       ) -> LinearScorer:
-    """The scorer of a model file (:mod:`~ofsted_nlp.tagging.modelfile`): its header, arrays and vocabularies by block."""
-    coef = np.vstack([np.asarray(arrays["themes.coef"], dtype=np.float64),
-                      np.asarray(arrays["polarity.coef"], dtype=np.float64)]).T
-    intercept = np.concatenate([np.ravel(arrays["themes.intercept"]), np.ravel(arrays["polarity.intercept"])])
-    blocks, start = [], 0
-    for block in header["blocks"]:
-        name, kind, params = str(block["name"]), block["kind"], dict(block["params"])
-        weight = float(block.get("weight", 1.0))
-        if kind in ("words", "chars"):
-            vocabulary = vocabularies[name]
-            idf = np.asarray(arrays[f"{name}.idf"], dtype=np.float64)
-            width = len(vocabulary)
-        else:
-            vocabulary, idf = None, None
-            width = len(codebook_names(params))
-        W = coef[start:start + width] * weight
+def build_scorer(blocks: Sequence[Any], coef: np.ndarray, intercept: np.ndarray, n_themes: int,
+                 polarity_classes: Sequence[str]) -> LinearScorer:
+    """The scorer of a model's artefact: its feature ``blocks`` (:class:`~ofsted_nlp.tagging.model.FeatureBlock`,
+    in column order), ``coef`` (classes x features: the themes' rows, then polarity's) and ``intercept``."""
+    coef = np.asarray(coef, dtype=np.float64).T
+    cache = WordCache()  # the scorer's own, shared by its blocks
+    scorers, start = [], 0
+    for block in blocks:
+        width = block.width
+        W = coef[start:start + width] * float(block.weight)
         if W.shape[0] != width:
-            raise ValueError(f"block {name}: {W.shape[0]} coefficients for {width} features")
-        blocks.append(_block_scorer(kind, params, W, vocabulary, idf))
+            raise ValueError(f"block {block.name}: {W.shape[0]} coefficients for {width} features")
+        vocabulary = {g: i for i, g in enumerate(block.vocabulary)} if block.kind in ("words", "chars") else None
+        scorers.append(_block_scorer(block.kind, block.params, W, vocabulary, block.idf, cache))
         start += width
     if start != coef.shape[0]:
         raise ValueError(f"{coef.shape[0]} coefficients for {start} features")
-    return LinearScorer(blocks, intercept, len(header["themes"]), header["polarity_classes"])
+    return LinearScorer(scorers, np.asarray(intercept, dtype=np.float64), n_themes, polarity_classes, cache)
 
 
 def codebook_names(params: dict) -> list[str]:
@@ -517,30 +568,3 @@ def codebook_names(params: dict) -> list[str]:
     if params.get("shape", True):
         names += [f"shape:{s}" for s in keywords.SHAPE_NAMES]
     return names
-
-
-def scorer_from_estimators(features: Any, themes: Any, polarity: Any) -> LinearScorer | None:
-    """The scorer of a fitted model (its FeatureUnion and classifiers), or None where it is not linear in
-    this way (a theme with one class in training keeps scikit-learn's constant predictor)."""
-    from ofsted_nlp.training.features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
-
-    if not all(hasattr(e, "coef_") for e in themes.estimators_):
-        return None
-    coef = np.vstack([e.coef_ for e in themes.estimators_] + [polarity.coef_]).T
-    intercept = np.concatenate([np.ravel(e.intercept_) for e in themes.estimators_] + [np.ravel(polarity.intercept_)])
-    weights = features.transformer_weights or {}
-    blocks: list[Any] = []
-    start = 0
-    for name, transformer in features.transformer_list:
-        width = len(transformer.get_feature_names_out())
-        W = coef[start:start + width] * weights.get(name, 1.0)
-        start += width
-        if isinstance(transformer, WordNgramTfidf):
-            blocks.append(WordScorer(transformer._counter(), transformer.idf_, transformer.sublinear_tf, W))
-        elif isinstance(transformer, CharNgramTfidf):
-            blocks.append(CharProjector(transformer.vocabulary_, transformer.idf_, transformer.ngram_range, W))
-        elif isinstance(transformer, CodebookFeatures):
-            blocks.append(CodebookScorer(transformer.get_params(), W))
-        else:
-            return None
-    return LinearScorer(blocks, intercept, len(themes.estimators_), [str(c) for c in polarity.classes_])

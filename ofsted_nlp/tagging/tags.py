@@ -48,6 +48,13 @@ class Tagger(Protocol):
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]: ...
 
 
+def sentences(texts: Any) -> Sequence[Any]:
+    """``texts``, unless it is one string, which a model would read as one sentence per character: TypeError."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("texts must be a sequence of sentences, not one string: pass [text] for one sentence")
+    return texts
+
+
 def check_layout(n: int, judgements: Sequence[str] | None, recommendations: Sequence[bool] | None) -> None:
     """Raise ValueError unless each layout given has one entry per text."""
     for name, layout in (("judgements", judgements), ("recommendations", recommendations)):

@@ -10,51 +10,31 @@ lookup per word and a few numpy operations.
 Words are the sentence's lower-cased, whitespace-separated pieces
 (``text.lower().split()``), so punctuation stays attached ("plans." is a word
 of its own); what a table stores for a word is up to its ``compute`` function.
-All tables share one numbering of the words (:data:`INDEX`), so a batch is
-split and numbered once however many feature blocks read it.
 
-The index, the tables and the last split are shared by every thread, so
-whatever reads or fills them holds :data:`LOCK` (feature blocks take it for
-the whole of a transform): a notebook or a web service may call one model
-from several threads.
+Nothing here is shared by the process: a :class:`WordCache` (one numbering of
+the words, :class:`WordIndex`, its lock, and the tables made from it) belongs
+to its owner, a model's scorer (:class:`~ofsted_nlp.tagging.scorer.LinearScorer`,
+whose feature blocks share it, so a batch is split and numbered once however
+many blocks read it) or one of training's transformers. The owner holds the
+cache's lock while it reads or fills the index and tables, so one model may
+be called from several threads (a notebook, a web service); two models never
+wait for each other.
 """
 
 from __future__ import annotations
 
-import functools
-import operator
 import threading
 from itertools import chain, count, repeat
-from typing import TYPE_CHECKING, Callable, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 
+__all__ = ["Words", "split_words", "WordTable", "WordIndex", "WordCache", "segment_sums"]
+
 if TYPE_CHECKING:  # pragma: no cover
     from numpy.typing import ArrayLike
-    from scipy import sparse
 
-__all__ = ["Words", "split_words", "WordTable", "INDEX", "LOCK"]
-
-# Held while the shared index, tables and last split are read or filled (re-entrant: a
-# feature block holds it around its whole transform, which calls split_words and rows).
-LOCK = threading.RLock()
-
-
-F = TypeVar("F", bound=Callable)
-
-
-def locked(fn: F) -> F:
-    """Run ``fn`` holding :data:`LOCK`: for whatever reads the shared word tables."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with LOCK:
-            return fn(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-_GENERATIONS = count()
+_GENERATIONS = count()  # a generation's number is unique in the process: a table never mistakes another index's
 
 
 class WordIndex:
@@ -87,7 +67,17 @@ class WordIndex:
         return ids
 
 
-INDEX = WordIndex()
+class WordCache:
+    """A word index, the lock its owner holds while reading or filling it, and the tables made from it."""
+
+    def __init__(self, limit: int = 500_000):
+        self.index = WordIndex(limit)
+        self.lock = threading.RLock()
+
+    def table(self, compute: Callable[[list[str]], Any], width: int, dtype=np.float64,
+              on_clear: Callable[[], None] | None = None) -> WordTable:
+        """A table of rows per word of this cache's index (see :class:`WordTable`)."""
+        return WordTable(compute, width, dtype, on_clear, index=self.index)
 
 
 class Words:
@@ -105,13 +95,12 @@ class Words:
     def n_sentences(self) -> int:
         return len(self.lengths)
 
-    def ids(self) -> np.ndarray:
-        """Each word's number in :data:`INDEX`."""
-        with LOCK:
-            if self._ids is None or self._generation != INDEX.generation:
-                self._ids = INDEX.ids(self.flat)
-                self._generation = INDEX.generation
-            return self._ids
+    def ids(self, index: WordIndex) -> np.ndarray:
+        """Each word's number in ``index`` (the caller holds its cache's lock)."""
+        if self._ids is None or self._generation != index.generation:
+            self._ids = index.ids(self.flat)
+            self._generation = index.generation
+        return self._ids
 
     def sentence_of_word(self) -> np.ndarray:
         """For each word in ``flat``, the index of its sentence."""
@@ -120,15 +109,6 @@ class Words:
     def sum_rows(self, ids: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Each sentence's sum of its words' ``rows`` (a table's rows, read at each word's row ``ids``)."""
         return segment_sums(np.take(rows, ids, axis=0), self.lengths)
-
-    def bag(self, ids: np.ndarray, n_columns: int) -> sparse.csr_matrix:
-        """(sentence x table row) counts of the words, given each word's row ``ids``."""
-        from scipy import sparse
-
-        return sparse.csr_matrix(
-            (np.ones(len(ids), dtype=np.float64), (self.sentence_of_word(), ids)),
-            shape=(self.n_sentences, n_columns),
-        )
 
 
 def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -141,31 +121,15 @@ def segment_sums(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
-_LAST: list = [None, None]  # the last batch split, and its words
-
-
 def split_words(texts: Iterable[str]) -> Words:
-    """Lower-case each text and split it on whitespace.
-
-    The feature blocks of one model each call this on the same batch; the
-    last batch's result is kept and given again while the texts are the same
-    objects, in the same order.
-    """
-    texts = texts if isinstance(texts, list) else list(texts)
-    with LOCK:
-        last = _LAST[0]
-        if last is not None and len(last) == len(texts) and all(map(operator.is_, last, texts)):
-            return _LAST[1]
+    """Lower-case each text and split it on whitespace."""
     pieces = [str(t).lower().split() for t in texts]
     lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-    words = Words(list(chain.from_iterable(pieces)), lengths)
-    with LOCK:
-        _LAST[0], _LAST[1] = list(texts), words
-    return words
+    return Words(list(chain.from_iterable(pieces)), lengths)
 
 
 class WordTable:
-    """Rows of numbers, one per word of :data:`INDEX`, computed by ``compute`` the first time they are needed.
+    """Rows of numbers, one per word of ``index``, computed by ``compute`` the first time they are needed.
 
     ``compute(words)`` gets a list of words and returns an array with one row
     per word (``width`` columns). ``on_clear`` is called when the index starts
@@ -173,7 +137,8 @@ class WordTable:
     """
 
     def __init__(self, compute: Callable[[list[str]], ArrayLike], width: int, dtype=np.float64,
-                 on_clear: Callable[[], None] | None = None):
+                 on_clear: Callable[[], None] | None = None, index: WordIndex | None = None):
+        self.index = index if index is not None else WordIndex()
         self.compute = compute
         self.width = width
         self.dtype = dtype
@@ -185,16 +150,17 @@ class WordTable:
     def rows(self, words: Words) -> tuple[np.ndarray, np.ndarray]:
         """Each word's row number, and the table's rows (one per word of the index so far).
 
-        The caller holds :data:`LOCK` while it uses them: another thread may start a new generation.
+        The caller holds its cache's lock while it uses them: another thread may start a new generation.
         """
-        ids = words.ids()
-        if self._generation != INDEX.generation:
-            self._generation, self._n = INDEX.generation, 0
+        index = self.index
+        ids = words.ids(index)
+        if self._generation != index.generation:
+            self._generation, self._n = index.generation, 0
             if self.on_clear is not None:
                 self.on_clear()
-        end = len(INDEX.words)
+        end = len(index.words)
         if self._n < end:
-            block = np.asarray(self.compute(INDEX.words[self._n:end]), dtype=self.dtype)
+            block = np.asarray(self.compute(index.words[self._n:end]), dtype=self.dtype)
             if end > len(self._rows):  # grow by doubling: adding rows stays cheap on average
                 grown = np.zeros((max(end, 2 * len(self._rows)), self.width), dtype=self.dtype)
                 grown[: self._n] = self._rows[: self._n]

@@ -11,7 +11,9 @@ from typing import Callable
 
 import numpy as np
 
-from ofsted_nlp.tagging.model import DEFAULT_MODEL, OfstedModel, card_path, fit_model, save_model
+from ofsted_nlp.tagging.model import DEFAULT_MODEL, OfstedModel, card_path
+from ofsted_nlp.training.estimators import fit_model
+from ofsted_nlp.training.export import save_model
 from ofsted_nlp.training.dataset import LABELS_DIR, SHARED_CORPUS, TrainingData, check_trainable, load_training_data
 
 THEME_PARAMS = {"C": 4.0}
@@ -75,7 +77,7 @@ def train(data: TrainingData, soft: SoftSentences | None = None, soft_weight: fl
     """Fit the model with the project's settings (deterministic: same data, same model).
 
     With ``soft``, polarity also learns from the teacher's soft labels
-    (:func:`ofsted_nlp.tagging.model.fit_model`).
+    (:func:`ofsted_nlp.training.estimators.fit_model`).
     """
     if soft is None:
         return fit_model(data.texts, data.Y, data.polarity, data.groups, dict(THEME_PARAMS), dict(POLARITY_PARAMS),

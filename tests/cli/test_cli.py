@@ -88,7 +88,8 @@ def model_path(tmp_path_factory, request) -> Path:
     """A small model trained on the seed labels, with its model card, in a tmp folder."""
     import sklearn
 
-    from ofsted_nlp.tagging.model import fit_model, save_model
+    from ofsted_nlp.training.estimators import fit_model
+    from ofsted_nlp.training.export import save_model
 
     if SEEDS.exists():
         model = request.getfixturevalue("seed_model")  # conftest: fitted once per run on the seed labels

@@ -62,3 +62,26 @@ def test_kwic_shows_each_occurrence_in_context():
     hits = kwic(["Supervision is regular; supervision records are good.", "No match here."], r"supervis\w*", width=10)
     assert [h[1] for h in hits] == ["Supervision", "supervision"]
     assert hits[1][0].endswith("regular; ") and hits[1][2].startswith(" records")
+
+
+def test_contributions_add_up_to_the_models_scores(shipped_model):
+    """Every feature's value times its coefficient, read from the artefact, sums (with the intercept) to the
+    score the tagger turns into each probability: explain splits the very decision tagging makes."""
+    import numpy as np
+
+    from ofsted_nlp.schema import THEMES
+    from ofsted_nlp.tagging.explain import feature_values
+
+    for text in (SENTENCE, "Supervision is regular, but thresholds are not applied consistently.", "zebra"):
+        x = feature_values(shipped_model, text)
+        assert x.shape == (shipped_model.n_features,) == (len(shipped_model.feature_names()),)
+        P, Q = shipped_model.probabilities([text])
+        scores = shipped_model.theme_coef @ x + shipped_model.theme_intercept
+        assert np.allclose(scores, np.log(P[0] / (1 - P[0])), rtol=0, atol=1e-9), text
+        z = shipped_model.polarity_coef @ x + shipped_model.polarity_intercept
+        assert np.allclose(np.exp(z - z.max()) / np.exp(z - z.max()).sum(), Q[0], rtol=0, atol=1e-12)
+        out = explain_sentence(shipped_model, text, top=100)
+        j = THEMES.index("caseloads")
+        named = sum(c.weight for c in out["theme_reasons"]["caseloads"]["for"] + out["theme_reasons"]["caseloads"]["against"])
+        assert abs(named + out["theme_reasons"]["caseloads"]["characters"] + shipped_model.theme_intercept[j]
+                   - scores[j]) < 1e-9 or len(out["theme_reasons"]["caseloads"]["for"]) == 100

@@ -11,13 +11,33 @@ import pytest
 from conftest import REPO, assert_threads_agree
 from sklearn.base import clone
 
-from ofsted_nlp.tagging.model import CodebookFeatures, ModelError, fit_model, load_model, save_model
+from ofsted_nlp.tagging.model import ModelError, load_model
+from ofsted_nlp.training.estimators import fit_estimators, fit_model
+from ofsted_nlp.training.export import save_model
+from ofsted_nlp.training.features import CodebookFeatures
 from ofsted_nlp.training.labels import POLARITIES, THEMES, load_seed_labels
 
 
 @pytest.fixture(scope="module")
-def small_model(seed_model):
-    return seed_model  # conftest: fitted once per run on the seed labels (conftest.seed_data)
+def seed_data():
+    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
+    texts = [x.text for x in labels]
+    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
+    pol = [x.polarity for x in labels]
+    groups = [x.document[:3] for x in labels]  # one group per seed letter
+    return texts, Y, pol, groups
+
+
+@pytest.fixture(scope="module")
+def small_fit(seed_data):
+    """The fitted scikit-learn estimators (training's side)."""
+    return fit_estimators(*seed_data)
+
+
+@pytest.fixture(scope="module")
+def small_model(small_fit):
+    """Their artefact: what tagging, explain and the file hold."""
+    return small_fit.artefact()
 
 
 def test_codebook_features_follow_sklearn_contracts():
@@ -49,22 +69,25 @@ def test_predict_columns_and_types(small_model):
     assert small_model.predict([]).shape[0] == 0
 
 
-def test_probabilities_are_the_classifiers_own(small_model, seed_data):
-    """The summed linear score per block gives what predict_proba gives on the full feature matrix."""
+def test_probabilities_are_the_classifiers_own(small_fit, small_model, seed_data):
+    """The artefact's summed linear score per block gives what the fitted estimators' predict_proba gives on
+    the full feature matrix."""
     texts = seed_data[0] + ["A sentence with words the seeds never had: zebra quokka.", ""]
     P, Q = small_model.probabilities(texts)
-    X = small_model.features.transform(texts)
-    assert np.abs(P - small_model.themes.predict_proba(X)).max() < 1e-9
-    assert np.abs(Q - small_model.polarity.predict_proba(X)).max() < 1e-9
+    X = small_fit.features.transform(texts)
+    assert np.abs(P - small_fit.themes.predict_proba(X)).max() < 1e-9
+    assert np.abs(Q - small_fit.polarity.predict_proba(X)).max() < 1e-9
     tags = small_model.tag(texts)
-    assert tags.polarity == [str(c) for c in small_model.polarity.predict(X)]
+    assert tags.polarity == [str(c) for c in small_fit.polarity.predict(X)]
 
 
-def test_a_weighted_union_is_scored_with_its_weights(weighted_seed_model, seed_data):
-    model = weighted_seed_model  # codebook_weight 2.0 (conftest)
-    assert model.features.transformer_weights["codebook"] == 2.0
-    X = model.features.transform(seed_data[0])
-    assert np.abs(model.probabilities(seed_data[0])[0] - model.themes.predict_proba(X)).max() < 1e-9
+def test_a_weighted_union_is_scored_with_its_weights(seed_data):
+    fitted = fit_estimators(*seed_data, feature_params={"codebook_weight": 3.0})
+    model = fitted.artefact()
+    assert fitted.features.transformer_weights["codebook"] == 3.0
+    assert [b.weight for b in model.blocks] == [1.0, 1.0, 3.0]
+    X = fitted.features.transform(seed_data[0])
+    assert np.abs(model.probabilities(seed_data[0])[0] - fitted.themes.predict_proba(X)).max() < 1e-9
 
 
 def test_training_is_deterministic(seed_data, small_model):
@@ -110,13 +133,19 @@ def test_missing_card_or_file_is_refused(tmp_path, small_model):
         load_model(path)
 
 
-def test_other_sklearn_version_warns_naming_both(tmp_path, small_model):
-    import sklearn
+def test_a_model_of_another_sklearn_version_scores_the_same_without_a_warning(tmp_path, small_model):
+    """The artefact is numbers: scikit-learn is not used to tag, so the version it was trained with
+    cannot change the scores (the card still names it)."""
+    import warnings
 
     path = tmp_path / "m.npz"
     save_model(small_model, path, {"versions": {"scikit-learn": "0.0.1"}})
-    with pytest.warns(UserWarning, match=rf"scikit-learn 0\.0\.1, running {sklearn.__version__}"):
-        load_model(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load_model(path)
+    assert loaded.info["card"]["versions"]["scikit-learn"] == "0.0.1"
+    texts = ["Thresholds are well understood.", "Out of hours services are robust."]
+    pd.testing.assert_frame_equal(loaded.predict(texts), small_model.predict(texts))
 
 
 def _unseen():
@@ -199,33 +228,20 @@ def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data, monkeyp
     assert len(fitted) == 2  # one model per fold, used by both
 
 
-def _joblib_dump(model, path):
+def test_an_old_joblib_model_is_refused_in_one_line_trusted_or_not(tmp_path, small_fit):
+    """Pickles were an earlier model format: this version reads only the .npz artefact, and says how to
+    get one; unpickling is never tried (nothing it holds runs)."""
     import joblib
-    import sklearn
 
-    joblib.dump(model, path)
     from ofsted_nlp.tagging.model import card_path, sha256_of
 
-    card_path(path).write_text(json.dumps({"sha256": sha256_of(path),
-                                           "versions": {"scikit-learn": sklearn.__version__}}))
-
-
-def test_an_old_joblib_model_loads_only_when_trusted(tmp_path, small_model):
-    import copy
-
     path = tmp_path / "m.joblib"
-    _joblib_dump(small_model, path)
-    with pytest.raises(ModelError, match="pickle.*can run code.*--trust-pickle"):
-        load_model(path)
-    with pytest.warns(UserWarning, match="could run code"):
-        trusted = load_model(path, trust_pickle=True)
-    texts = ["Thresholds are well understood.", "Out of hours services are robust."]
-    pd.testing.assert_frame_equal(trusted.predict(texts), small_model.predict(texts))
-    old = copy.deepcopy(small_model)
-    dict(old.features.transformer_list)["chars"].__dict__["sublinear_tf"] = True  # as session-1 models pickled it
-    _joblib_dump(old, tmp_path / "old.joblib")
-    with pytest.warns(UserWarning), pytest.raises(ModelError, match="earlier ofsted-nlp.*retrain"):
-        load_model(tmp_path / "old.joblib", trust_pickle=True)
+    joblib.dump(small_fit, path)
+    card_path(path).write_text(json.dumps({"sha256": sha256_of(path)}))
+    for trust in (False, True):
+        with pytest.raises(ModelError, match="pickle.*reads only the .npz.*retrain with `ofsted-nlp train`") as caught:
+            load_model(path, trust_pickle=trust)
+        assert "\n" not in str(caught.value)
 
 
 class _Planted:
@@ -267,7 +283,7 @@ def test_an_npz_with_an_object_array_runs_nothing(tmp_path):
     path = tmp_path / "m.npz"
     np.savez(path, header=np.array([_Planted(marker)], dtype=object))
     card_path(path).write_text(json.dumps({"sha256": sha256_of(path)}))
-    with pytest.raises(ModelError, match="can read safely.*allow_pickle"):
+    with pytest.raises(ModelError, match="header: an object array.*allow_pickle=False"):
         load_model(path)
     assert not marker.exists()
 
@@ -275,8 +291,9 @@ def test_an_npz_with_an_object_array_runs_nothing(tmp_path):
 def test_a_model_format_of_another_version_is_refused(tmp_path, small_model):
     from ofsted_nlp.tagging import modelfile
     from ofsted_nlp.tagging.model import card_path, sha256_of
+    from ofsted_nlp.training.export import model_arrays
 
-    arrays = modelfile.model_arrays(small_model)
+    arrays = model_arrays(small_model)
     header = json.loads(arrays["header"].tobytes())
     header["format_version"] = modelfile.FORMAT_VERSION + 1
     arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
@@ -296,21 +313,20 @@ def test_a_card_that_is_not_an_object_is_one_line(tmp_path, small_model):
 
 
 def test_saved_model_holds_every_parameter(tmp_path, small_model):
-    """Loading rebuilds the same features, coefficients and thresholds (not only the same predictions)."""
+    """Loading gives the same artefact: blocks, vocabularies, idf, coefficients and thresholds (not only
+    the same predictions)."""
     path = tmp_path / "m.npz"
     save_model(small_model, path, _card())
     loaded = load_model(path)
     assert loaded.thresholds == small_model.thresholds
-    for (name, a), (_, b) in zip(small_model.features.transformer_list, loaded.features.transformer_list):
-        assert type(a) is type(b) and a.get_params() == b.get_params(), name
-        if hasattr(a, "vocabulary_"):
-            assert a.vocabulary_ == b.vocabulary_ and np.array_equal(a.idf_, b.idf_)
-    for e, f in zip(small_model.themes.estimators_, loaded.themes.estimators_):
-        assert np.array_equal(e.coef_, f.coef_) and np.array_equal(e.intercept_, f.intercept_)
-    assert np.array_equal(small_model.polarity.coef_, loaded.polarity.coef_)
-    texts = ["Managers' oversight is not evident on case files.", "Thresholds are applied well."]
-    X = loaded.features.transform(texts)
-    assert np.abs(loaded.themes.predict_proba(X) - small_model.themes.predict_proba(X)).max() < 1e-12
+    assert loaded.polarity_classes == small_model.polarity_classes
+    assert len(loaded.blocks) == len(small_model.blocks) == 3
+    for a, b in zip(small_model.blocks, loaded.blocks):
+        assert (a.name, a.kind, a.params, a.weight, a.vocabulary) == (b.name, b.kind, b.params, b.weight, b.vocabulary)
+        assert (a.idf is None and b.idf is None) or np.array_equal(a.idf, b.idf)
+    for name in ("theme_coef", "theme_intercept", "polarity_coef", "polarity_intercept"):
+        assert np.array_equal(getattr(small_model, name), getattr(loaded, name)), name
+    assert loaded.feature_names() == small_model.feature_names()
 
 
 def test_polarity_with_the_layout_is_the_same_from_predict_and_from_tables(small_model):
@@ -339,3 +355,32 @@ def test_eight_threads_tag_as_one_does(small_model, seed_data):
     texts = seed_data[0]
     assert_threads_agree(small_model, [texts[i::5] + [f"A sentence about {w} and caseloads." for w in texts[i].split()[:4]]
                                        for i in range(16)])
+
+
+def test_a_lone_surrogate_is_scored_and_poisons_nothing(shipped_model):
+    """Issue 21 s4: a text holding a lone surrogate (as from bytes decoded with surrogateescape) used to
+    raise UnicodeEncodeError in the character n-grams, and so did every later call in the process, even of
+    a new model. It is scored as if U+FFFD stood there; the calls after it work."""
+    import copy
+
+    model = copy.deepcopy(shipped_model)
+    clean = ["Supervision is poor.", "Caseloads are high.", "b\u00e9b\u00e9 \u2019s"]
+    before = model.probabilities(clean)
+    out = model.predict(["a \udcff b", "Supervision is poor \udcff\ud800 and thresholds unclear."])
+    assert list(out["text"]) == ["a \udcff b", "Supervision is poor \udcff\ud800 and thresholds unclear."]
+    replaced = model.probabilities(["a \ufffd b", "Supervision is poor \ufffd\ufffd and thresholds unclear."])
+    assert np.array_equal(out[[f"p_{t}" for t in THEMES]].to_numpy(), replaced[0])
+    for m in (model, copy.deepcopy(shipped_model)):
+        after = m.probabilities(clean)
+        assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    assert model.predict(["Supervision is poor."])["themes"][0] == ("supervision",)
+
+
+@pytest.mark.parametrize("call", ["predict", "tag", "probabilities"])
+def test_one_string_is_refused_not_read_as_one_sentence_per_character(shipped_model, call):
+    """Issue 21 s4: predict("Supervision is poor.") gave 20 rows, one per character."""
+    with pytest.raises(TypeError, match=r"not one string: pass \[text\]"):
+        getattr(shipped_model, call)("Supervision is poor.")
+    with pytest.raises(TypeError, match="not one string"):
+        getattr(shipped_model, call)(b"Supervision is poor.")
+    assert len(shipped_model.predict(["Supervision is poor."])) == 1

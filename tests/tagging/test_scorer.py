@@ -15,21 +15,47 @@ from conftest import REPO, SEEDS, assert_threads_agree
 from ofsted_nlp.schema import POLARITIES, THEMES
 
 
-def _sklearn_tags(model, texts):
-    """Probabilities and decisions the scikit-learn way: features.transform, then predict_proba."""
-    X = model.features.transform(texts)
-    P = model.themes.predict_proba(X)
-    Q = model.polarity.predict_proba(X)
+def _union_of(model):
+    """Training's transformers holding the artefact's vocabularies and idf, in a FeatureUnion of its weights."""
+    from sklearn.pipeline import FeatureUnion
+
+    from ofsted_nlp.training.features import CharNgramTfidf, CodebookFeatures, WordNgramTfidf
+
+    parts = []
+    for b in model.blocks:
+        if b.kind == "codebook":
+            parts.append((b.name, CodebookFeatures(**b.params).fit(None)))
+            continue
+        t = (WordNgramTfidf if b.kind == "words" else CharNgramTfidf)(**b.params)
+        t.vocabulary_, t.idf_ = {g: i for i, g in enumerate(b.vocabulary)}, b.idf
+        parts.append((b.name, t))
+    return FeatureUnion(parts, transformer_weights={b.name: b.weight for b in model.blocks})
+
+
+def _sklearn_tags(model, texts, fitted=None):
+    """Probabilities and decisions the scikit-learn way: the union's transform, then the classifiers'
+    predict_proba (``fitted``: the estimators training fitted), or for a model with no estimators (the
+    shipped one) the logistic regressions' definitions on the transformers' matrix."""
+    from scipy.special import expit, softmax
+
+    if fitted is not None:
+        X = fitted.features.transform(texts)
+        P, Q = fitted.themes.predict_proba(X), fitted.polarity.predict_proba(X)
+        classes = [str(c) for c in fitted.polarity.classes_]
+    else:
+        X = _union_of(model).transform(texts)
+        P = expit(X @ model.theme_coef.T + model.theme_intercept)
+        Q = softmax(X @ model.polarity_coef.T + model.polarity_intercept, axis=1)
+        classes = model.polarity_classes
     thresholds = np.array([model.thresholds[t] for t in THEMES])
     themes = [tuple(t for t, on in zip(THEMES, row) if on) for row in P >= thresholds]
-    classes = [str(c) for c in model.polarity.classes_]
-    polarity = [str(c) for c in model.polarity.predict(X)]
+    polarity = [classes[i] for i in np.asarray(Q).argmax(axis=1)]
     return P, Q[:, [classes.index(p) for p in POLARITIES]], themes, polarity
 
 
-def _assert_same(model, texts):
-    tags = model.tag(texts)  # the numpy path: the model's estimators are not used
-    P, Q, themes, polarity = _sklearn_tags(model, texts)
+def _assert_same(model, texts, fitted=None):
+    tags = model.tag(texts)  # the numpy path
+    P, Q, themes, polarity = _sklearn_tags(model, texts, fitted)
     assert np.allclose(tags.theme_proba, P, rtol=0, atol=1e-12)
     assert np.allclose(tags.polarity_proba, Q, rtol=0, atol=1e-12)
     assert tags.themes == themes
@@ -47,35 +73,34 @@ def _seed_and_unseen_sentences() -> list[str]:
     return texts
 
 
-def test_a_model_file_is_scored_without_its_estimators():
-    """Loaded from its file, a model tags without building its scikit-learn estimators."""
-    from ofsted_nlp import load_model
-
-    model = load_model()
-    model.tag(["Supervision is regular and reflective."])
-    assert not {"features", "themes", "polarity"} & set(vars(model))
-
-
 def test_numpy_path_equals_sklearn_on_seed_findings_and_unseen_sentences(shipped_model):
     texts = _seed_and_unseen_sentences()
     assert len(texts) > 200
     _assert_same(shipped_model, texts)
 
 
-def test_numpy_path_equals_sklearn_for_a_trained_model_and_its_saved_copy(tmp_path, weighted_seed_model, seed_data):
-    """A model fitted in this process (scored from its estimators) and the same model read back from its
-    file (scored from the arrays) give scikit-learn's numbers."""
-    from ofsted_nlp.tagging.model import load_model, save_model
+def test_numpy_path_equals_sklearn_for_a_trained_model_and_its_saved_copy(tmp_path):
+    """A model fitted in this process (exported to its artefact) and the same model read back from its
+    file give scikit-learn's numbers (the fitted estimators' predict_proba)."""
+    from ofsted_nlp.tagging.model import load_model
+    from ofsted_nlp.training.estimators import fit_estimators
+    from ofsted_nlp.training.export import save_model
+    from ofsted_nlp.training.labels import load_seed_labels
 
-    fitted = weighted_seed_model  # the seed labels, codebook_weight 2.0 (conftest)
-    seeds = seed_data[0]
+    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
+    seeds = [x.text for x in labels]
+    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
+    fitted = fit_estimators(seeds, Y, [x.polarity for x in labels], [x.document[:3] for x in labels],
+                            feature_params={"codebook_weight": 2.0})
+    model = fitted.artefact()
     texts = [t for t in _seed_and_unseen_sentences() if t not in set(seeds)]
-    _assert_same(fitted, texts)
-    save_model(fitted, tmp_path / "m.npz", {})
+    _assert_same(model, texts, fitted)
+    _assert_same(model, texts)  # and the definitions on the transformers' matrix, as for the shipped model
+    save_model(model, tmp_path / "m.npz", {})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         loaded = load_model(tmp_path / "m.npz")
-    _assert_same(loaded, texts)
+    _assert_same(loaded, texts, fitted)
     assert np.array_equal(loaded.probabilities(texts)[0], loaded.probabilities(list(reversed(texts)))[0][::-1])
 
 
@@ -183,12 +208,39 @@ def test_char_ngrams_of_many_words_at_once_are_the_loops(ngram_range):
 
 def test_char_ngrams_of_a_shipped_model_at_once_are_the_loops(shipped_model):
     from ofsted_nlp.tagging.scorer import CharGramIndex, char_word_hits_loop
-    from ofsted_nlp.training.features import CharNgramTfidf
 
-    chars = [t for _, t in shipped_model.features.transformer_list if isinstance(t, CharNgramTfidf)][0]
+    (chars,) = [b for b in shipped_model.blocks if b.kind == "chars"]
+    columns = {g: i for i, g in enumerate(chars.vocabulary)}
     words = _char_words()
-    got = CharGramIndex(chars.vocabulary_, chars.ngram_range).hits(words)
-    want = char_word_hits_loop(words, chars.vocabulary_, chars.ngram_range)
+    got = CharGramIndex(columns, chars.params["ngram_range"]).hits(words)
+    want = char_word_hits_loop(words, columns, chars.params["ngram_range"])
     assert len(want[0]) > 1000
     for a, b in zip(got, want):
         assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_two_models_share_no_word_state_and_never_wait_for_each_other(shipped_model):
+    """No process-wide index, tables, lock or last split (issue 18 s3): each scorer owns its own. A thread
+    holding one model's lock (as a long call does) does not hold up a call to another model."""
+    import copy
+    import threading
+
+    one, other = copy.deepcopy(shipped_model), copy.deepcopy(shipped_model)
+    texts = ["Supervision is regular and reflective.", "Caseloads are too high in the assessment team."]
+    one.probabilities(texts)
+    assert one.scorer.cache.index.words and not other.scorer.cache.index.words
+    assert one.scorer.cache.lock is not other.scorer.cache.lock
+    done = threading.Event()
+    results = []
+
+    def call_other():
+        results.append(other.probabilities(texts))
+        done.set()
+
+    with one.scorer.cache.lock:  # one model busy
+        worker = threading.Thread(target=call_other, daemon=True)
+        worker.start()
+        assert done.wait(timeout=120), "the other model waited for this one's lock"
+    worker.join()
+    expected = shipped_model.probabilities(texts)
+    assert np.array_equal(results[0][0], expected[0]) and np.array_equal(results[0][1], expected[1])

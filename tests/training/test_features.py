@@ -5,15 +5,8 @@ from __future__ import annotations
 import pickle
 
 import numpy as np
-import pytest
 from conftest import REPO
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.utils.estimator_checks import (
-    check_get_params_invariance,
-    check_no_attributes_set_in_init,
-    check_parameters_default_constructible,
-    check_set_params,
-)
 
 from ofsted_nlp.tagging import codebook as keywords
 from ofsted_nlp.tagging import wordtable
@@ -21,17 +14,6 @@ from ofsted_nlp.training.features import CharNgramTfidf, CodebookFeatures, WordN
 from ofsted_nlp.training.labels import load_seed_labels
 
 TEXTS = [x.text for x in load_seed_labels(REPO / "data" / "labels" / "seeds.csv")]
-
-
-@pytest.mark.parametrize("estimator", [WordNgramTfidf(), CharNgramTfidf(), CodebookFeatures()],
-                         ids=["words", "chars", "codebook"])
-@pytest.mark.parametrize(
-    "check",
-    [check_no_attributes_set_in_init, check_parameters_default_constructible, check_get_params_invariance,
-     check_set_params],
-)
-def test_sklearn_contracts(estimator, check):
-    check(type(estimator).__name__, estimator)
 
 
 # Texts that test the edges of tokenisation: one-letter words, digits and
@@ -82,32 +64,31 @@ def test_char_projection_is_transform_times_weights():
     assert np.abs(chars.project(TEXTS, W2) - chars.transform(TEXTS) @ W2).max() < 1e-10
 
 
-def test_word_tables_start_again_when_the_index_is_full(monkeypatch):
+def test_word_tables_start_again_when_the_index_is_full():
+    """Each transformer's word table is its own (no index shared by the process), and a full index starts
+    a new generation without giving stale rows."""
     words = WordNgramTfidf().fit(TEXTS)
     chars = CharNgramTfidf(min_df=1).fit(TEXTS)
     W = np.ones((len(chars.vocabulary_), 1))
     expected_words = words.transform(TEXTS).toarray()
     expected_chars = chars.project(TEXTS, W)
     expected_counts = keywords.count_batch(TEXTS)
+    indexes = [words._counter().cache.index, chars.__dict__["_cache"]["project"].cache.index]
+    assert indexes[0] is not indexes[1] and all(len(i.words) > 300 for i in indexes)
     # an index that holds fewer words than TEXTS has: each batch starts a new generation
-    monkeypatch.setattr(wordtable, "INDEX", wordtable.WordIndex(limit=300))
-    generation = wordtable.INDEX.generation
+    for index in indexes:
+        index.__init__(limit=300)
+    generations = [i.generation for i in indexes]
+    counter = keywords.CodebookCounter(wordtable.WordCache(limit=300))
     for k in range(0, len(TEXTS), 40):
         batch = TEXTS[k:k + 40]
         assert np.abs(words.transform(batch).toarray() - expected_words[k:k + 40]).max() < 1e-12
         assert np.abs(chars.project(batch, W) - expected_chars[k:k + 40]).max() < 1e-10
-        counts = keywords.count_batch(batch)
+        counts = counter.count(batch)
         assert np.array_equal(counts.themes, expected_counts.themes[k:k + 40])
         assert np.array_equal(counts.cues, expected_counts.cues[k:k + 40])
-    assert wordtable.INDEX.generation > generation + 2  # the tables were rebuilt, not reused
-
-
-def test_a_batch_is_split_once_but_never_stale():
-    texts = ["Supervision is regular.", "Caseloads are high."]
-    first = wordtable.split_words(texts)
-    assert wordtable.split_words(list(texts)) is first  # the same strings: the same split
-    changed = ["Supervision is regular.", "Thresholds are clear."]
-    assert wordtable.split_words(changed).flat[-3:] == ["thresholds", "are", "clear."]
+    for index, generation in zip(indexes + [counter.cache.index], generations + [generations[1]]):
+        assert index.generation > generation + 2  # the tables were rebuilt, not reused
 
 
 def test_char_ngrams_pickle_without_cache():
