@@ -117,3 +117,11 @@ def assert_threads_agree(model, batches: list[list[str]]) -> None:
             assert fresh.scorer.cache.index.generation > model.scorer.cache.index.generation
         for (P, Q), (P2, Q2) in zip(expected * 3, got):
             assert np.abs(P - P2).max() < 1e-12 and np.abs(Q - Q2).max() < 1e-12
+
+
+def distinct_visit(text: str, k: int) -> str:
+    """A letter's text made another visit's (its sentences each gain words of their own): a plain copy would
+    be the same document, counted once (ofsted_nlp.batch.duplicates)."""
+    import re
+
+    return re.sub(r"(?<=[a-z])\.(?=\s)", f" in the visit numbered {k}.", text)

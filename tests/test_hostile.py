@@ -614,10 +614,15 @@ def _children(pid: int) -> list[int]:
 
 
 def _seed_copies(folder: Path, n: int) -> None:
+    """``n`` letters made from the seeds, each another visit (plain copies would be counted once)."""
+    from conftest import distinct_visit
+
     folder.mkdir()
     seeds = sorted(p for p in (REPO / "data" / "letters").glob("*.txt"))
+    texts = [p.read_text(encoding="utf-8") for p in seeds]
     for i in range(n):
-        shutil.copy(seeds[i % len(seeds)], folder / f"{i:03d}_{seeds[i % len(seeds)].name}")
+        (folder / f"{i:03d}_{seeds[i % len(seeds)].name}").write_text(distinct_visit(texts[i % len(seeds)], i),
+                                                                     encoding="utf-8")
 
 
 def _marked(tag: str) -> list[int]:
