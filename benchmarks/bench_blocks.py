@@ -12,12 +12,13 @@ its usual l2 norm: other numbers, the same work).
 import csv
 import sys
 import time
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ofsted_nlp.tagging.model import load_model
-from ofsted_nlp.tagging.scorer import CharProjector, WordScorer, WordNgramCounter
+from ofsted_nlp.tagging.scorer import CharProjector, WordNgramCounter, WordScorer
 from ofsted_nlp.tagging.wordtable import WordCache, split_words
 from ofsted_nlp.training.features import CharNgramTfidf, WordNgramTfidf
 

@@ -363,7 +363,7 @@ def main() -> int:
     listing["120"].write_text("\n".join(map(str, files)) + "\n", encoding="utf-8")
     listing["corpus"].write_text("\n".join(map(str, corpus_pdfs)) + "\n", encoding="utf-8")
     load_start = os.getloadavg()
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     print(f"load average {load_start[0]:.1f} {load_start[1]:.1f} {load_start[2]:.1f}; warming the disk cache",
           file=sys.stderr)
     _warm(corpus_pdfs)

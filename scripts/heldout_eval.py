@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO))
 from ofsted_nlp.schema import POLARITIES, THEMES  # noqa: E402
 from ofsted_nlp.tagging import codebook as keywords  # noqa: E402
 from ofsted_nlp.training.cells import cell_agreement  # noqa: E402
-from ofsted_nlp.training.estimators import feature_union, fit_model, polarity_classifier  # noqa: E402
 from ofsted_nlp.training.dataset import SHARED_CORPUS, TrainingData, load_training_data  # noqa: E402
+from ofsted_nlp.training.estimators import feature_union, fit_model, polarity_classifier  # noqa: E402
 from ofsted_nlp.training.evaluation import label_scores  # noqa: E402
 from ofsted_nlp.training.splits import heldout_mask, label_strata, load_heldout  # noqa: E402
 

@@ -21,8 +21,8 @@ import numpy as np
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
-from ofsted_nlp.training.estimators import best_thresholds, feature_union, polarity_classifier, theme_classifier
 from ofsted_nlp.training.dataset import load_training_data
+from ofsted_nlp.training.estimators import best_thresholds, feature_union, polarity_classifier, theme_classifier
 from ofsted_nlp.training.labels import THEMES
 
 

@@ -59,7 +59,7 @@ def read_all() -> dict:
     return _ALL
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read_alone(document: str):
     (path,) = [p for p in (CORPUS / "letters" / f"{document}.pdf", CORPUS / "reports" / f"{document}.pdf")
                if p.exists()]

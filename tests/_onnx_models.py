@@ -93,9 +93,8 @@ def graph(kind: str = "plain", *, rows: int = ROWS, theme_width: int = 6, matmul
     else:
         nodes += [_const("zeros_w", np.zeros((1, theme_width), np.float32)),
                   h.make_node("Mul", [x, "zeros_w"], ["t_logits"]), h.make_node("Sigmoid", ["t_logits"], ["theme_proba"])]
-    model = h.make_model(h.make_graph(nodes, kind, ins, outs, [table]), opset_imports=[h.make_opsetid("", 17)],
+    return h.make_model(h.make_graph(nodes, kind, ins, outs, [table]), opset_imports=[h.make_opsetid("", 17)],
                          ir_version=8)
-    return model
 
 
 def folder(where: Path, model: onnx.ModelProto | None = None, tokenizer: str | None = None) -> Path:

@@ -1206,7 +1206,7 @@ def test_tag_csv_prefixes_every_formula_start(tmp_path, start):
     assert {r["document"] for r in _csv_rows(tmp_path / "out.csv")} == {f"'{start}x"}
     import io
 
-    fields = {name: None for name in FindingRow._fields} | {
+    fields = dict.fromkeys(FindingRow._fields) | {
         "document": f"{start}doc", "index": -1, "text": f"{start}1+1", "themes": (), "polarity": "neutral",
         "recommendation": False, "scores": (float("nan"),) * 9}  # NaN scores: the csv module writes the row
     buffer = io.StringIO()

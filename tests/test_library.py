@@ -43,7 +43,7 @@ def test_tag_paths_rows_name_their_scores(shipped_model):
     from ofsted_nlp import tag_paths
     from ofsted_nlp.schema import SCORE_KEYS
 
-    (result,) = [r for r in tag_paths([sorted(SEEDS.glob("*.txt"))[0]], model=shipped_model)]
+    (result,) = list(tag_paths([sorted(SEEDS.glob("*.txt"))[0]], model=shipped_model))
     row = result.rows[0]
     assert row.scores._fields == SCORE_KEYS
     assert row.scores.caseloads == row.scores[SCORE_KEYS.index("caseloads")]

@@ -25,9 +25,10 @@ import functools
 import gc
 import os
 import warnings
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Generator, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from ofsted_nlp.batch.duplicates import Duplicates, findings_key
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS

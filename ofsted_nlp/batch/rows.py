@@ -8,7 +8,8 @@ between processes, and read by name everywhere.
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 

@@ -26,9 +26,10 @@ import multiprocessing
 import os
 import signal
 from collections import deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Hashable
+from typing import Any
 
 __all__ = ["Workers", "WorkerDied", "WorkFailed"]
 

@@ -17,9 +17,10 @@ import io
 import json
 import math
 import re
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Iterable, Sequence, Union
+from typing import IO, TYPE_CHECKING, Union
 
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS, FINDING_COLUMNS, FindingRow, record_of
 from ofsted_nlp.io.cells import CSV_PREFIX, FORMULA_STARTS, csv_cell, save_workbook, text_cell

@@ -15,10 +15,11 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 

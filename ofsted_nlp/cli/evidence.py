@@ -58,9 +58,7 @@ def evidence(
     By default the positive and negative findings, the ones a cell's net
     counts, ordered by authority, date and place in the document.
     """
-    from ofsted_nlp.schema import THEMES
-
-    from ofsted_nlp.schema import SCORE_KEYS
+    from ofsted_nlp.schema import SCORE_KEYS, THEMES
 
     if theme is not None and theme not in THEMES:
         raise common.BadParameter(f"no theme {theme!r}; use one of: {THEME_HELP}", param_hint="'--theme'")

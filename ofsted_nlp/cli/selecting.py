@@ -7,8 +7,9 @@ Typer and the standard library only at module level: ``ofsted-nlp --help`` stays
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 

@@ -22,9 +22,9 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from ofsted_nlp.io import interrupts
 

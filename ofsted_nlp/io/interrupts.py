@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 __all__ = ["Interrupted", "Interruption", "STATE", "install", "check", "received", "exit_code", "register", "unregister", "describe", "held"]
 

@@ -148,7 +148,7 @@ def running_lines(pages: list[list[str]]) -> set[str]:
     counts: Counter[str] = Counter()
     for page in pages:
         lines = [ln.strip() for ln in page if ln.strip()]
-        edge = set(_furniture_key(ln) for ln in lines[:3] + lines[-3:])
+        edge = {_furniture_key(ln) for ln in lines[:3] + lines[-3:]}
         counts.update(k for k in edge if k)
     need = max(3, len(pages) // 2)
     return {k for k, n in counts.items() if n >= need}

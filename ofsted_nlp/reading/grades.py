@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from ofsted_nlp.schema import (
     AREAS,
@@ -219,7 +219,7 @@ def document_grades(framework: str, table: Mapping[str, str], headings: Mapping[
     found.update(table)  # the table is the document's own summary of its grades
     out: dict[str, str] = {}
     if framework not in GRADED_FRAMEWORKS:
-        out = {a: NOT_APPLICABLE for a in GRADE_COLUMNS.values()}
+        out = dict.fromkeys(GRADE_COLUMNS.values(), NOT_APPLICABLE)
         if "lscb" in found:  # a review of the LSCB alone
             out["lscb"] = found["lscb"]
         return out

@@ -10,8 +10,9 @@ statistics and "information about this inspection" sections.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ofsted_nlp.reading.sections import GRADE
 from ofsted_nlp.reading.tokenizing import PieceTokenizer, is_punct

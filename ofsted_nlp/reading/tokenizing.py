@@ -31,10 +31,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 __all__ = ["RULES_PATH", "PieceTokenizer", "piece_tokenizer", "rules_from_spacy", "is_punct", "drift", "saved_version",
            "installed_spacy"]

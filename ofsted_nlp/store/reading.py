@@ -9,9 +9,10 @@ from the files. The selection (:class:`~ofsted_nlp.views.selection.Selection`'s 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ofsted_nlp.batch.rows import DOCUMENT_FIELDS, FindingRow
 from ofsted_nlp.errors import printable
@@ -47,7 +48,7 @@ def check_whole(con, where: str = "the store") -> dict[str, str]:
 def _finding_select(compact: bool) -> str:
     if compact:
         return "f.sha256, f.themes, f.polarity"
-    cols = [c for c in schema.FINDING_STORED]
+    cols = list(schema.FINDING_STORED)
     return ", ".join(f"f.{schema.quoted(c)}" for c in cols)
 
 

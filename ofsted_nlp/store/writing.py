@@ -19,9 +19,10 @@ from __future__ import annotations
 import datetime
 import os
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ofsted_nlp.batch.pipeline import DocumentResult
 from ofsted_nlp.batch.rows import FindingRow, retagged
@@ -70,7 +71,7 @@ BATCH_SECONDS = 2.0
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def _key(path: str | os.PathLike) -> str:
@@ -355,7 +356,7 @@ def _count(summary: AddSummary, status: str, step: int) -> None:
 def _retag(w: _Writer, sha: str, model: Tagger, model_sha: str, run: int) -> None:
     """One stored document's findings tagged again by ``model`` from their text, in one transaction."""
     con = w.con
-    names = [c for c in schema.CONTENT_FIELDS]
+    names = list(schema.CONTENT_FIELDS)
     row = con.execute(f"SELECT {', '.join(schema.quoted(c) for c in names)}, reader FROM documents "
                       "WHERE sha256 = ?", [sha]).fetchone()
     document = dict(zip(names, row[:-1]))

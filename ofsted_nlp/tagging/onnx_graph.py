@@ -14,9 +14,10 @@ AttributeProto, TensorProto, OperatorSetIdProto).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 __all__ = ["Graph", "read_graph"]
 

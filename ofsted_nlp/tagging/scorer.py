@@ -35,7 +35,8 @@ transformers used in training) count with the same code; each block's
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -8,7 +8,8 @@ same way for both.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, NamedTuple, Protocol, Sequence, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 

@@ -24,8 +24,9 @@ wait for each other.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from itertools import chain, count, repeat
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 

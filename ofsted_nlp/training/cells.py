@@ -18,8 +18,8 @@ model's own themes and polarity. A cell is
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ofsted_nlp.schema import THEMES
 

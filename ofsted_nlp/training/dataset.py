@@ -6,9 +6,10 @@ import csv
 import hashlib
 import warnings
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class TrainingData:
     def fingerprint(self) -> str:
         h = hashlib.sha256()
         for t, y, p in zip(self.texts, self.Y.tolist(), self.polarity):
-            h.update(f"{t}\t{y}\t{p}\n".encode("utf-8"))
+            h.update(f"{t}\t{y}\t{p}\n".encode())
         return h.hexdigest()
 
     def label_counts(self) -> dict[str, int]:

@@ -11,8 +11,8 @@ that tagging reads (:class:`~ofsted_nlp.tagging.model.OfstedModel`, by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 from scipy import sparse

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.dummy import DummyClassifier
@@ -10,8 +10,8 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from sklearn.model_selection import GroupKFold
 
 from ofsted_nlp.tagging import codebook as keywords
-from ofsted_nlp.training.estimators import fit_model
 from ofsted_nlp.training.dataset import TrainingData
+from ofsted_nlp.training.estimators import fit_model
 from ofsted_nlp.training.labels import POLARITIES, THEMES
 
 

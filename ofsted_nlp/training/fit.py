@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from ofsted_nlp.tagging.model import DEFAULT_MODEL, OfstedModel, card_path
+from ofsted_nlp.training.dataset import LABELS_DIR, SHARED_CORPUS, TrainingData, check_trainable, load_training_data
 from ofsted_nlp.training.estimators import fit_model
 from ofsted_nlp.training.export import save_model
-from ofsted_nlp.training.dataset import LABELS_DIR, SHARED_CORPUS, TrainingData, check_trainable, load_training_data
 
 THEME_PARAMS = {"C": 4.0}
 POLARITY_PARAMS = {"C": 4.0}

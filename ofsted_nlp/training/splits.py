@@ -92,7 +92,7 @@ def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDO
     """
     units: dict[frozenset[str], dict[str, int]] = {}
     for code, by_kind in counts.items():
-        unit = units.setdefault(family(code), {k: 0 for k in STRATA})
+        unit = units.setdefault(family(code), dict.fromkeys(STRATA, 0))
         for k, n in by_kind.items():
             if k in STRATA:
                 unit[k] += int(n)
@@ -100,7 +100,7 @@ def choose_heldout(counts: Mapping[str, Mapping[str, int]], share: float = HELDO
                 raise ValueError(f"unknown kind of document {k!r} (expected one of {', '.join(STRATA)})")
     total = {k: sum(u[k] for u in units.values()) for k in STRATA}
     target = {k: share * total[k] for k in STRATA}
-    taken = {k: 0 for k in STRATA}
+    taken = dict.fromkeys(STRATA, 0)
     chosen: list[str] = []
     for fam in sorted(units, key=lambda fam: _order_key(fam, salt)):
         if all(taken[k] >= 0.95 * target[k] for k in STRATA):

@@ -150,7 +150,7 @@ def _data_rows(places: dict[tuple[str, str, tuple], dict[str, np.ndarray]]) -> p
     rows = []
     order = {"National": 0, "Regional": 1, "Local authority": 2}
     for (year, level, where), summed in sorted(places.items(), key=lambda kv: (kv[0][0], order[kv[0][1]], kv[0][2])):
-        base = {c: "" for c in OBSERVATIONAL}
+        base = dict.fromkeys(OBSERVATIONAL, "")
         base.update(time_period=year, time_identifier="Calendar year", geographic_level=level,
                     country_code=COUNTRY[0], country_name=COUNTRY[1])
         base.update(dict(zip(LEVELS[level], where)))

@@ -67,11 +67,9 @@ def evidence(findings, authority: str | None = None, theme: str | None = None, p
     """
     import pandas as pd
 
-    from ofsted_nlp.schema import POLARITIES, THEMES
+    from ofsted_nlp.schema import POLARITIES, SCORE_KEYS, THEMES
     from ofsted_nlp.views.matrix import authority_columns, document_sort_key, themes_of
     from ofsted_nlp.views.selection import resolve_authority
-
-    from ofsted_nlp.schema import SCORE_KEYS
 
     if theme is not None and theme not in THEMES:
         raise ValueError(f"no theme {theme!r}; use one of: {', '.join(THEMES)}")

@@ -346,7 +346,7 @@ def with_neighbour_median(matrix: pd.DataFrame, code: str) -> pd.DataFrame:
     codes = [_text(c) for c in matrix["old_la_code"]]
     first = [i for i, c in enumerate(codes) if c == group[0]]
     others = sorted((i for i, c in enumerate(codes) if c in group[1:]), key=lambda i: group.index(codes[i]))
-    median: dict[str, object] = {c: "" for c in matrix.columns}
+    median: dict[str, object] = dict.fromkeys(matrix.columns, "")
     median["la_name"] = NEIGHBOUR_MEDIAN
     near = matrix.iloc[others]
     median["documents"] = whole_count(np.median(near["documents"].to_numpy(dtype=float))) if others else 0

@@ -62,8 +62,8 @@ def _odd_rows() -> list[FindingRow]:
     for k, text in enumerate(texts):
         head = [text if j % 3 == k % 3 else (None if j % 2 else f"doc {j}") for j in range(len(DOCUMENT_FIELDS))]
         rows.append(FindingRow(*head, text, "strength" if k % 2 else "", "", text, k % 3 == 0, k, text,
-                               ("supervision", "caf")[: k % 3], "neutral", tuple([0.5, 0.001, 1.0, 0.0, 0.25,
-                                                                                   0.123, 0.999, 0.1, 0.2])))
+                               ("supervision", "caf")[: k % 3], "neutral", (0.5, 0.001, 1.0, 0.0, 0.25,
+                                                                                   0.123, 0.999, 0.1, 0.2)))
     return rows
 
 

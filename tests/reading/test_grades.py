@@ -126,7 +126,7 @@ def test_a_sif_heading_takes_its_grade_from_the_line_after_it():
 
 def test_special_values_by_framework_and_date():
     letter = grades.document_grades("focused_visit", {}, {}, dt.date(2020, 1, 1))
-    assert letter == {a: NOT_APPLICABLE for a in GRADE_COLUMNS.values()}
+    assert letter == dict.fromkeys(GRADE_COLUMNS.values(), NOT_APPLICABLE)
     early = grades.document_grades("ilacs_standard", {"overall": "good", "in_care": "good"}, {}, dt.date(2022, 11, 28))
     assert early["care_leavers"] == NOT_JUDGED_BEFORE_2023 and early["overall"] == "good"
     late = grades.document_grades("ilacs_standard", {"in_care": "good", "care_leavers": "good"}, {},

@@ -15,19 +15,19 @@ from ofsted_nlp.reading.extraction import CodepageWarning
 
 # Counted by hand once, sentence by sentence, from the five seed letters.
 SEED_FACTS = {
-    "000": dict(la_name="Hackney", old="204", new="E09000012", date=dt.date(2011, 6, 9), kind="ucra",
+    "000": {"la_name": "Hackney", "old": "204", "new": "E09000012", "date": dt.date(2011, 6, 9), "kind": "ucra",
                 # 19 satisfactory sentences, one of them written twice: one finding (codebook, 2026-11-29)
-                counts={"strength": 9, "satisfactory": 18, "unspecified": 2}),
-    "001": dict(la_name="Haringey", old="309", new="E09000014", date=dt.date(2010, 9, 16), kind="ucra",
-                counts={"strength": 12, "satisfactory": 15, "development": 3, "unspecified": 1}),
-    "002": dict(la_name="Hounslow", old="313", new="E09000018", date=dt.date(2011, 7, 14), kind="ucra",
+                "counts": {"strength": 9, "satisfactory": 18, "unspecified": 2}},
+    "001": {"la_name": "Haringey", "old": "309", "new": "E09000014", "date": dt.date(2010, 9, 16), "kind": "ucra",
+                "counts": {"strength": 12, "satisfactory": 15, "development": 3, "unspecified": 1}},
+    "002": {"la_name": "Hounslow", "old": "313", "new": "E09000018", "date": dt.date(2011, 7, 14), "kind": "ucra",
                 # "This was an area for development at the last unannounced inspection." stands
                 # three times (once satisfactory, twice development): one finding, the first
-                counts={"satisfactory": 26, "development": 5, "unspecified": 4}),
-    "003": dict(la_name="Hackney", old="204", new="E09000012", date=dt.date(2019, 3, 4), kind="focused_visit",
-                counts={"unspecified": 58, "development": 5, "priority_action": 2}),
-    "004": dict(la_name="Tower Hamlets", old="211", new="E09000030", date=dt.date(2010, 2, 24), kind="ucra",
-                counts={"strength": 11, "satisfactory": 9, "development": 6, "unspecified": 1}),
+                "counts": {"satisfactory": 26, "development": 5, "unspecified": 4}},
+    "003": {"la_name": "Hackney", "old": "204", "new": "E09000012", "date": dt.date(2019, 3, 4), "kind": "focused_visit",
+                "counts": {"unspecified": 58, "development": 5, "priority_action": 2}},
+    "004": {"la_name": "Tower Hamlets", "old": "211", "new": "E09000030", "date": dt.date(2010, 2, 24), "kind": "ucra",
+                "counts": {"strength": 11, "satisfactory": 9, "development": 6, "unspecified": 1}},
 }
 FURNITURE = re.compile(
     r"yours sincerely|majesty's inspector|^copy:|^dear |ofsted\.gov\.uk|freshford house|piccadilly gate|"

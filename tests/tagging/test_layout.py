@@ -68,7 +68,7 @@ def _decide(texts, judgements, polarity="positive"):
     P = np.zeros((len(texts), len(THEMES)))
     Q = np.zeros((len(texts), len(POLARITIES)))
     Q[:, POLARITIES.index(polarity)] = 1.0
-    return decide(texts, P, Q, {t: 0.5 for t in THEMES}, judgements=judgements).polarity
+    return decide(texts, P, Q, dict.fromkeys(THEMES, 0.5), judgements=judgements).polarity
 
 
 def test_the_rule_makes_bullets_under_development_headings_negative_and_nothing_elsewhere():

@@ -196,10 +196,9 @@ def test_the_shipped_model_is_the_student_of_the_committed_soft_labels(shipped_m
 
 @pytest.mark.filterwarnings("ignore:Label not .* is present in all training examples")  # a theme absent from a fold
 def test_evaluation_also_scores_the_sentences_drawn_at_random(seed_data, monkeypatch):
+    from ofsted_nlp.training import evaluation
     from ofsted_nlp.training.dataset import TrainingData
     from ofsted_nlp.training.evaluation import cross_validate
-
-    from ofsted_nlp.training import evaluation
 
     texts, Y, pol, groups = seed_data
     # The second cross-validation's folds are the first's: each fold's model is fitted once and given again

@@ -140,8 +140,8 @@ def test_top_rows_sorts_largest_first_and_cuts(table):
 
 
 def test_evidence_sorted_by_a_score(table):
-    from ofsted_nlp.views.evidence import evidence
     from ofsted_nlp.schema import SCORE_KEYS
+    from ofsted_nlp.views.evidence import evidence
 
     t = table.copy()
     k = SCORE_KEYS.index("negative")

@@ -228,9 +228,9 @@ def test_a_card_with_text_where_a_figure_belongs_is_named(table, where, value):
 
 
 def test_report_command_names_a_bad_card_field(tmp_path, shipped_model):
-    from ofsted_nlp.tagging.model import card_path
-
     from conftest import SHIPPED_MODEL
+
+    from ofsted_nlp.tagging.model import card_path
 
     model = tmp_path / "m" / SHIPPED_MODEL.name
     model.parent.mkdir()

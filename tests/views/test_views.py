@@ -240,7 +240,7 @@ def test_ees_layout_passes_the_screener_checks(table, tmp_path):
     (lambda d, m: (d.assign(net_balance=d["net_balance"].replace("z", "NA")), m), "NULL, NA"),
     (lambda d, m: (d, m.assign(indicator_dp=np.where(m["col_name"] == "findings", "", m["indicator_dp"]))),
      "needs indicator_dp"),
-    (lambda d, m: (d, pd.concat([m, pd.DataFrame([{**{c: "" for c in m.columns}, "col_name": "la_name",
+    (lambda d, m: (d, pd.concat([m, pd.DataFrame([{**dict.fromkeys(m.columns, ""), "col_name": "la_name",
                                                     "col_type": "Filter", "label": "LA"}])])),
      "observational unit"),
     (lambda d, m: (d, m.assign(label=m["label"].replace("Negative findings", "Positive findings"))), "unique"),
