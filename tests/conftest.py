@@ -76,12 +76,18 @@ def seed_data():
 
 
 @pytest.fixture(scope="session")
-def seed_model(seed_data):
-    """A model fitted on the seed labels, once per run (~5 s of CPU): the tests that need a trained model share
-    it and only read it (a test that changes a model changes a copy)."""
-    from ofsted_nlp.training.estimators import fit_model
+def seed_fit(seed_data):
+    """The scikit-learn estimators fitted on the seed labels, once per run (~5 s of CPU)."""
+    from ofsted_nlp.training.estimators import fit_estimators
 
-    return fit_model(*seed_data)
+    return fit_estimators(*seed_data)
+
+
+@pytest.fixture(scope="session")
+def seed_model(seed_fit):
+    """Their artefact (what ``fit_model`` gives): the tests that need a trained model share it and only read
+    it (a test that changes a model changes a copy)."""
+    return seed_fit.artefact()
 
 
 @pytest.fixture(scope="session")

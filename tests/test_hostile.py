@@ -1073,6 +1073,7 @@ def test_a_loop_model_is_refused_in_one_line_at_once(tmp_path):
         "(Identity, Loop); refused"]
 
 
+@pytest.mark.slow  # a graph that runs for minutes, stopped: ~5 s; CI runs it
 def test_sigterm_ends_tagging_with_a_slow_model_at_once(tmp_path):
     """A graph of allowed operators that runs for minutes: SIGTERM ends the command (143) within seconds of it."""
     folder = _hostile_model(tmp_path, "slow", matmuls=400)

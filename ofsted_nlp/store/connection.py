@@ -80,9 +80,23 @@ def _checked(con, path: Path, may_migrate: bool) -> None:
                          f"{schema.SCHEMA_VERSION} and cannot migrate it: tag the documents into a new store")
 
 
+def _check_path(p: Path) -> None:
+    """StoreError (one line) for a path no store can be at: a name DuckDB cannot take, a special file, a link
+    that loops or leads nowhere. A FIFO or device is never replaced: nothing a user had is lost."""
+    try:
+        os.fsencode(p).decode("utf-8")
+    except UnicodeDecodeError:
+        raise StoreError(f"{printable(p)}: a store's name must be UTF-8 (DuckDB opens no other); rename it") from None
+    if os.path.lexists(p) and not p.exists():
+        raise StoreError(f"{printable(p)}: a symbolic link that loops or leads nowhere, not a store")
+    if p.exists() and not p.is_dir() and not p.is_file():
+        raise StoreError(f"{printable(p)}: not a regular file (a FIFO, socket or device), not a store")
+
+
 def open_for_reading(path: str | os.PathLike):
     """A read-only connection to an existing store, checked; StoreError (one line) otherwise."""
     p = Path(path)
+    _check_path(p)
     if not p.exists():
         raise StoreError(f"{printable(p)}: no such store")
     if p.is_dir():
@@ -95,6 +109,7 @@ def open_for_reading(path: str | os.PathLike):
 def open_for_writing(path: str | os.PathLike):
     """A connection that may write the store, made if the file does not exist; StoreError otherwise."""
     p = Path(path)
+    _check_path(p)
     if p.is_dir():
         raise StoreError(f"{printable(p)}: a folder, not a store")
     parent = p.parent if str(p.parent) else Path(".")

@@ -5,14 +5,23 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ofsted_nlp.errors import printable
 from ofsted_nlp.store import schema
+from ofsted_nlp.store.connection import StoreError
 
 
 def export_parquet(con, folder: str | os.PathLike) -> list[Path]:
     """Write each table of the store (``files``, ``documents``, ``findings``, ``runs``, ``meta``) to
     ``folder/<table>.parquet``. Each file is written beside its place and put there whole; the folder
-    is made if needed. Returns the files written."""
+    is made if needed. Returns the files written. StoreError (one line, nothing made) for a folder DuckDB
+    cannot write to: a name that is not UTF-8, a link that loops or leads nowhere."""
     out = Path(folder)
+    try:
+        os.fsencode(out).decode("utf-8")
+    except UnicodeDecodeError:
+        raise StoreError(f"{printable(out)}: the Parquet folder's name must be UTF-8 (DuckDB writes no other)") from None
+    if os.path.lexists(out) and not out.exists():
+        raise StoreError(f"{printable(out)}: a symbolic link that loops or leads nowhere, not a folder")
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for table in schema.TABLES:

@@ -412,3 +412,39 @@ def test_a_store_being_read_is_one_line_for_a_writer_and_open_to_readers(store):
         holder.kill()
         holder.wait()
     assert store.read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "loop", "not utf-8"])
+def test_a_store_path_no_store_can_be_at_is_one_line_and_left_as_it_was(letters, tmp_path, kind):
+    """A FIFO is not replaced by a store (it was: unlinked as an empty file), a looping link and a name DuckDB
+    cannot take are one line each (the last was DuckDB's std::bad_cast), for tag --store, the views and export."""
+    if kind == "fifo":
+        path = tmp_path / "pipe.duckdb"
+        os.mkfifo(path)
+    elif kind == "loop":
+        path = tmp_path / "loop.duckdb"
+        os.symlink(tmp_path / "loop2.duckdb", path)
+        os.symlink(path, tmp_path / "loop2.duckdb")
+    else:
+        path = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/caf\xe9.duckdb"))
+    for args in (["tag", letters, "--store", path], ["matrix", path], ["export", path, "--parquet", tmp_path / "pq"]):
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "unexpected error" not in lines[0] and "Traceback" not in result.output, lines
+    if kind == "fifo":
+        assert path.is_fifo()
+    assert not (tmp_path / "pq").exists()
+
+
+@pytest.mark.parametrize("kind", ["loop", "not utf-8"])
+def test_a_parquet_folder_duckdb_cannot_write_is_one_line_and_nothing_made(store, tmp_path, kind):
+    if kind == "loop":
+        folder = tmp_path / "loop"
+        os.symlink(tmp_path / "loop", folder)
+    else:
+        folder = Path(os.fsdecode(os.fsencode(str(tmp_path)) + b"/out\xe9"))
+    result = run("export", store, "--parquet", folder)
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "unexpected error" not in result.stderr
+    assert kind == "loop" or not os.path.lexists(folder)

@@ -210,6 +210,7 @@ print("finished", flush=True)
 """
 
 
+@pytest.mark.slow  # a graph that runs for minutes, stopped: ~5 s; CI runs it
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
 def test_a_signal_ends_a_run_under_way(tmp_path, signum):
     """A graph of allowed operators that runs for minutes: the signal ends the run at once (RunOptions.terminate),
@@ -239,6 +240,7 @@ def test_a_signal_ends_a_run_under_way(tmp_path, signum):
     assert err.strip() in ("", "terminate called without an active exception"), err
 
 
+@pytest.mark.slow  # a graph that runs for minutes, stopped: ~5 s; CI runs it
 def test_a_sentence_that_takes_too_long_is_stopped_in_one_line(tmp_path, monkeypatch):
     """The watchdog: past RUN_TIMEOUT (here 1 s) the run is ended and the model blamed, not left to run for minutes."""
     import time

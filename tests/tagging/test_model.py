@@ -19,19 +19,9 @@ from ofsted_nlp.training.labels import POLARITIES, THEMES, load_seed_labels
 
 
 @pytest.fixture(scope="module")
-def seed_data():
-    labels = load_seed_labels(REPO / "data" / "labels" / "seeds.csv")
-    texts = [x.text for x in labels]
-    Y = np.array([[1 if t in x.themes else 0 for t in THEMES] for x in labels])
-    pol = [x.polarity for x in labels]
-    groups = [x.document[:3] for x in labels]  # one group per seed letter
-    return texts, Y, pol, groups
-
-
-@pytest.fixture(scope="module")
-def small_fit(seed_data):
-    """The fitted scikit-learn estimators (training's side)."""
-    return fit_estimators(*seed_data)
+def small_fit(seed_fit):
+    """The fitted scikit-learn estimators (training's side; conftest fits them once per run)."""
+    return seed_fit
 
 
 @pytest.fixture(scope="module")
