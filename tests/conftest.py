@@ -131,3 +131,32 @@ def distinct_visit(text: str, k: int) -> str:
     import re
 
     return re.sub(r"(?<=[a-z])\.(?=\s)", f" in the visit numbered {k}.", text)
+
+
+def run_cli(*args):
+    """``ofsted-nlp ARGS`` in this process (typer's CliRunner); arguments may be paths."""
+    from typer.testing import CliRunner
+
+    from ofsted_nlp.cli.app import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def seed_folder(folder: Path) -> Path:
+    """The five seed letters copied into ``folder`` (made), for commands that read a folder."""
+    import shutil
+
+    folder.mkdir(parents=True)
+    for p in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(p, folder / p.name)
+    return folder
+
+
+def report_payload(html: str) -> dict:
+    """The data block a report page embeds (views/templates/report.html.j2), read back."""
+    import json
+    import re
+
+    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.DOTALL)
+    assert m is not None, "no data block in the page"
+    return json.loads(m.group(1))

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SEEDS
-from typer.testing import CliRunner
+from conftest import SEEDS, run_cli, seed_folder
 
-from ofsted_nlp.cli.app import app
 from ofsted_nlp.cli.matrix import matrix_text
 from ofsted_nlp.schema import THEMES
 from ofsted_nlp.views.matrix import theme_matrix
@@ -20,17 +18,12 @@ HARINGEY = "001_adbc2cca00cdda1a"
 HACKNEY_2011 = "000_d08d9c219d03248a"
 
 
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
+run = run_cli
 
 
 @pytest.fixture
 def letters(tmp_path) -> Path:
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    for p in sorted(SEEDS.glob("*.txt")):
-        shutil.copy(p, folder / p.name)
-    return folder
+    return seed_folder(tmp_path / "letters")
 
 
 def test_the_printed_matrix_has_all_six_themes_even_empty_ones():

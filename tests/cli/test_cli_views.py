@@ -9,27 +9,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SEEDS
-from typer.testing import CliRunner
+from conftest import SEEDS, report_payload, run_cli, seed_folder
 
-from ofsted_nlp.cli.app import app
 from ofsted_nlp.schema import THEMES
 
 HACKNEY_2011 = "000_d08d9c219d03248a"
 HACKNEY_2019 = "003_08c661ef1fa93ef4"
 
 
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
+run = run_cli
 
 
 @pytest.fixture
 def letters(tmp_path) -> Path:
-    folder = tmp_path / "letters"
-    folder.mkdir()
-    for p in sorted(SEEDS.glob("*.txt")):
-        shutil.copy(p, folder / p.name)
-    return folder
+    return seed_folder(tmp_path / "letters")
 
 
 @pytest.fixture(scope="module")
@@ -239,8 +232,7 @@ def test_grade_selection_on_a_graded_report(corpus, shipped_model, tmp_path):
     assert other.exit_code == 2 and "graded inadequate overall" in other.output
     html = tmp_path / "r.html"
     assert run("report", folder, "-o", html).exit_code == 0
-    from test_report import _payload
 
-    data = _payload(html.read_text(encoding="utf-8"))
+    data = report_payload(html.read_text(encoding="utf-8"))
     assert data["grades_read"] is True
     assert data["documents"][0]["grades"] == {c: v.replace("_", " ") for c, v in grades.items()}

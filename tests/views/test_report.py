@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import SEEDS
+from conftest import SEEDS, report_payload
 from test_views import COLUMNS, ROWS
 from typer.testing import CliRunner
 
@@ -34,9 +34,7 @@ def table() -> pd.DataFrame:
     return pd.DataFrame(ROWS, columns=COLUMNS)
 
 
-def _payload(html: str) -> dict:
-    m = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', html, re.DOTALL)
-    return json.loads(m.group(1))
+_payload = report_payload
 
 
 def test_report_is_self_contained_and_holds_the_evidence(table):
